@@ -1,0 +1,188 @@
+"""Input validation shared by every dlcore module.
+
+Each check raises ``ValueError`` or ``TypeError`` with a message that names the
+argument and the allowed range, e.g. ``keep_prob must be in (0, 1], got 1.5``.
+
+Checks only look at *concrete* values. Inside ``jax.jit`` a hyperparameter is a
+tracer whose value is unknown at trace time; those are passed through
+unchecked, which is what lets a slider value be a traced argument.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from numbers import Integral, Real
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = [
+    "check_array",
+    "check_choice",
+    "check_finite",
+    "check_int",
+    "check_key",
+    "check_range",
+    "is_concrete",
+]
+
+
+def is_concrete(x) -> bool:
+    """True when ``x`` has a value now (not a tracer inside jit/vmap/grad)."""
+    return not isinstance(x, jax.core.Tracer)
+
+
+def _fmt_interval(lo, hi, lo_closed, hi_closed) -> str:
+    left = "[" if lo_closed else "("
+    right = "]" if hi_closed else ")"
+    lo_s = "-inf" if lo is None else f"{lo:g}"
+    hi_s = "inf" if hi is None else f"{hi:g}"
+    return f"{left}{lo_s}, {hi_s}{right}"
+
+
+def check_range(
+    name: str,
+    value,
+    lo=None,
+    hi=None,
+    *,
+    lo_closed: bool = True,
+    hi_closed: bool = True,
+):
+    """Check that a scalar lies in an interval; return it unchanged.
+
+    ``lo``/``hi`` of ``None`` mean unbounded. NaN is always rejected.
+    Tracers pass through unchecked. Arrays are checked element-wise.
+    """
+    if not is_concrete(value):
+        return value
+    if isinstance(value, (bool, str, bytes)) or value is None:
+        raise TypeError(
+            f"{name} must be a number, got {type(value).__name__} ({value!r})"
+        )
+    interval = _fmt_interval(lo, hi, lo_closed, hi_closed)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be a real number in {interval}, got {type(value).__name__}"
+        ) from None
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} must be a real number in {interval}, got NaN")
+    bad = np.zeros(arr.shape, dtype=bool)
+    if lo is not None:
+        bad |= (arr < lo) if lo_closed else (arr <= lo)
+    if hi is not None:
+        bad |= (arr > hi) if hi_closed else (arr >= hi)
+    if bad.any():
+        got = arr[bad].flat[0]
+        raise ValueError(f"{name} must be in {interval}, got {got:g}")
+    return value
+
+
+def check_int(name: str, value, lo: int | None = None, hi: int | None = None) -> int:
+    """Check that ``value`` is an integer in ``[lo, hi]``; return it as int."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(
+            f"{name} must be an integer, got {type(value).__name__} ({value!r})"
+        )
+    value = int(value)
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ValueError(
+            f"{name} must be an integer in {_fmt_interval(lo, hi, True, True)}, "
+            f"got {value}"
+        )
+    return value
+
+
+def check_choice(name: str, value, choices: Iterable[str]) -> str:
+    """Check that ``value`` is one of ``choices`` (a string option)."""
+    choices = tuple(choices)
+    if value not in choices:
+        raise ValueError(
+            f"unknown {name} {value!r}; choose one of: {', '.join(map(str, choices))}"
+        )
+    return value
+
+
+def check_array(
+    name: str,
+    x,
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    floating: bool = False,
+    shape: tuple | None = None,
+):
+    """Check rank, dtype kind and (optionally) shape of an array argument.
+
+    ``shape`` may contain ``None`` for "any size on this axis".
+    Raises ``TypeError`` for a non-array or a wrong dtype, ``ValueError`` for
+    a wrong rank or shape. Returns ``x`` unchanged.
+    """
+    if not hasattr(x, "shape") or not hasattr(x, "dtype"):
+        if isinstance(x, (list, tuple, Real)):
+            x_arr = np.asarray(x)
+        else:
+            raise TypeError(f"{name} must be an array, got {type(x).__name__}")
+    else:
+        x_arr = x
+    if floating and not jnp.issubdtype(x_arr.dtype, jnp.floating):
+        raise TypeError(f"{name} must have a floating dtype, got {x_arr.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if x_arr.ndim not in allowed:
+            want = " or ".join(str(a) for a in allowed)
+            raise ValueError(f"{name} must be {want}-D, got shape {tuple(x_arr.shape)}")
+    if shape is not None:
+        ok = len(shape) == x_arr.ndim and all(
+            s is None or s == t for s, t in zip(shape, x_arr.shape, strict=True)
+        )
+        if not ok:
+            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+            raise ValueError(f"{name} must have shape {want}, got {tuple(x_arr.shape)}")
+    return x
+
+
+def check_finite(name: str, x):
+    """Reject NaN/inf in a concrete array (tracers pass through)."""
+    if not is_concrete(x):
+        return x
+    arr = np.asarray(x)
+    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+        n_nan = int(np.isnan(arr).sum())
+        n_inf = int(np.isinf(arr).sum())
+        raise ValueError(
+            f"{name} contains {n_nan} NaN and {n_inf} inf value(s); "
+            "all entries must be finite"
+        )
+    return x
+
+
+def check_key(name: str, key):
+    """Check that ``key`` is a JAX PRNG key (new-style or raw uint32[2])."""
+    if key is None:
+        raise TypeError(
+            f"{name} is required: pass an explicit jax.random.key(...) "
+            "(dlcore never draws randomness from a hidden default)"
+        )
+    if not hasattr(key, "dtype"):
+        raise TypeError(f"{name} must be a JAX PRNG key, got {type(key).__name__}")
+    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        return key
+    if key.dtype == jnp.uint32 and key.shape[-1:] == (2,):
+        return key
+    raise TypeError(
+        f"{name} must be a JAX PRNG key from jax.random.key or jax.random.PRNGKey, "
+        f"got an array of dtype {key.dtype} and shape {tuple(key.shape)}"
+    )
+
+
+def isfinite_float(x) -> bool:
+    """``math.isfinite`` for Python/NumPy scalars; True for tracers."""
+    if not is_concrete(x):
+        return True
+    return math.isfinite(float(x))

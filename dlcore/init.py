@@ -1,0 +1,139 @@
+"""Weight initialisation for an L-layer network.
+
+``layer_dims = [n0, n1, ..., nL]``. Layer l has ``W{l}`` of shape
+``(n[l], n[l-1])`` and ``b{l}`` of shape ``(n[l], 1)``; biases start at zero.
+
+Schemes (each standard deviation, or the constant, is multiplied by ``scale``):
+
+===========  ==========================================  =====================
+scheme       W{l}                                         use with
+===========  ==========================================  =====================
+zeros        0                                            (breaks: symmetry)
+constant     c                                            (breaks: symmetry)
+normal       N(0, 1)                                      (scale it yourself)
+xavier       N(0, 1/n[l-1])                               tanh
+he           N(0, 2/n[l-1])                               relu
+glorot       N(0, 2/(n[l-1] + n[l]))                      tanh / sigmoid
+===========  ==========================================  =====================
+
+"xavier" is the variant used in the lecture (fan-in only). "glorot" is the
+fan-in plus fan-out average from Glorot & Bengio; Keras calls it
+``GlorotNormal`` (untruncated here).
+
+With batch norm after layer l, ``b{l}`` is dropped (BN's β takes its role) and
+``gamma{l}`` (ones) and ``beta{l}`` (zeros) of shape ``(n[l], 1)`` are added.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+
+from dlcore._checks import check_choice, check_int, check_key, check_range
+
+__all__ = ["SCHEMES", "initialize", "std"]
+
+SCHEMES = ("zeros", "constant", "normal", "xavier", "he", "glorot")
+
+
+def std(scheme: str, n_prev: int, n: int, scale: float = 1.0) -> float:
+    """Standard deviation of ``W{l}`` entries for a random scheme (see table)."""
+    check_choice("scheme", scheme, SCHEMES)
+    base = {
+        "zeros": 0.0,
+        "constant": 0.0,
+        "normal": 1.0,
+        "xavier": math.sqrt(1.0 / n_prev),
+        "he": math.sqrt(2.0 / n_prev),
+        "glorot": math.sqrt(2.0 / (n_prev + n)),
+    }[scheme]
+    return scale * base
+
+
+def check_layer_dims(layer_dims: Sequence[int]) -> tuple[int, ...]:
+    """Validate ``[n0, ..., nL]``: at least one layer, every width ≥ 1."""
+    if isinstance(layer_dims, (str, bytes)) or not isinstance(layer_dims, Sequence):
+        raise TypeError(
+            "layer_dims must be a list of layer widths [n0, n1, ..., nL], "
+            f"got {type(layer_dims).__name__}"
+        )
+    if len(layer_dims) < 2:
+        raise ValueError(
+            "layer_dims must list the input width and at least one layer "
+            f"(depth L >= 1), got {list(layer_dims)}"
+        )
+    return tuple(
+        check_int(f"layer_dims[{i}]", n, lo=1) for i, n in enumerate(layer_dims)
+    )
+
+
+def initialize(
+    key,
+    layer_dims: Sequence[int],
+    scheme: str = "he",
+    scale: float = 1.0,
+    *,
+    c: float = 0.5,
+    batchnorm: bool | Sequence[bool] = False,
+    dtype=jnp.float32,
+) -> dict:
+    """Initialise ``{"W1", "b1", ..., "WL", "bL"}`` (plus BN's γ, β).
+
+    Args:
+      key: a JAX PRNG key (required even for the deterministic schemes, so
+        that switching scheme in a notebook never changes the call).
+      layer_dims: ``[n0, n1, ..., nL]``.
+      scheme: one of ``SCHEMES``.
+      scale: multiplies the standard deviation (or the constant ``c``).
+      c: the value used by ``scheme="constant"``.
+      batchnorm: ``True``/``False`` for all hidden layers 1..L-1, or one flag
+        per hidden layer. The output layer never gets BN.
+      dtype: floating dtype of the parameters.
+
+    Returns:
+      A flat dict of arrays: ``W{l}`` ``(n[l], n[l-1])``, and either
+      ``b{l}`` ``(n[l], 1)`` or ``gamma{l}``, ``beta{l}`` ``(n[l], 1)``.
+    """
+    check_key("key", key)
+    dims = check_layer_dims(layer_dims)
+    check_choice("scheme", scheme, SCHEMES)
+    check_range("scale", scale, 0.0, None)
+    check_range("c", c)
+    L = len(dims) - 1
+    bn = normalize_flags("batchnorm", batchnorm, L - 1)
+
+    params = {}
+    keys = jax.random.split(key, L)
+    for l in range(1, L + 1):
+        n_prev, n = dims[l - 1], dims[l]
+        shape = (n, n_prev)
+        if scheme == "zeros":
+            W = jnp.zeros(shape, dtype)
+        elif scheme == "constant":
+            W = jnp.full(shape, scale * c, dtype)
+        else:
+            sd = std(scheme, n_prev, n, scale)
+            W = sd * jax.random.normal(keys[l - 1], shape, dtype)
+        params[f"W{l}"] = W
+        if l < L and bn[l - 1]:
+            params[f"gamma{l}"] = jnp.ones((n, 1), dtype)
+            params[f"beta{l}"] = jnp.zeros((n, 1), dtype)
+        else:
+            params[f"b{l}"] = jnp.zeros((n, 1), dtype)
+    return params
+
+
+def normalize_flags(name: str, flags, n: int) -> tuple[bool, ...]:
+    """Turn a bool or a per-layer sequence of bools into a tuple of length n."""
+    if isinstance(flags, bool):
+        return (flags,) * n
+    flags = tuple(flags)
+    if len(flags) != n or not all(isinstance(f, bool) for f in flags):
+        raise ValueError(
+            f"{name} must be a bool or a list of {n} bools (one per hidden "
+            f"layer), got {flags!r}"
+        )
+    return flags

@@ -1,0 +1,88 @@
+"""Project invariants: pins, the CI command, layering, clean notebooks."""
+
+import ast
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_ONLY = {"optax", "pytest", "nbval", "hypothesis", "ruff", "playwright"}
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if not line:
+            continue
+        m = re.fullmatch(r"([A-Za-z0-9_.\-\[\]]+)==([^\s;]+)", line)
+        assert m, f"{path.name}: not an exact pin: {line!r}"
+        pins[m.group(1).lower()] = m.group(2)
+    return pins
+
+
+def test_binder_pins_match_root_requirements():
+    root = _pins(ROOT / "requirements.txt")
+    binder = _pins(ROOT / "binder" / "requirements.txt")
+    for name, version in binder.items():
+        assert root.get(name) == version, (
+            f"binder pins {name}=={version}, root {root.get(name)}"
+        )
+    runtime_deps = {n for n in root if n not in TEST_ONLY}
+    assert runtime_deps <= set(binder), (
+        f"missing in binder: {runtime_deps - set(binder)}"
+    )
+
+
+def test_binder_runtime_and_postbuild():
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+    post = (ROOT / "binder" / "postBuild").read_text().splitlines()
+    assert "set -e" in [line.strip() for line in post]
+
+
+def _readme_block_after(marker: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    after = text.split(marker, 1)[1]
+    return re.search(r"```(?:bash|sh)?\n(.*?)```", after, re.S).group(1).strip()
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme_cmd = _readme_block_after("<!-- test-command -->")
+    ci_lines = [
+        line
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip()
+        and not line.startswith("#")
+        and not line.startswith(("set ", "cd "))
+    ]
+    assert ci_lines == [readme_cmd]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_numerics_never_import_plotting_or_widgets():
+    ui = {"viz.py", "widgets.py"}
+    for path in sorted((ROOT / "dlcore").glob("*.py")):
+        used = _imports(path)
+        if path.name not in ui:
+            assert not used & {"matplotlib", "ipywidgets", "ipympl"}, path.name
+        if path.name == "viz.py":
+            assert "ipywidgets" not in used
+
+
+def test_notebooks_are_committed_without_outputs():
+    for nb_path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = json.loads(nb_path.read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell.get("outputs"), f"{nb_path.name} has outputs"
+                assert cell.get("execution_count") is None, nb_path.name
