@@ -21,15 +21,20 @@ _SUBMODULES = (
     "compiles",
     "data",
     "ewa",
+    "exercises",
     "gradcheck",
     "init",
     "layers",
     "losses",
     "model",
     "optim",
+    "panels",
     "schedules",
     "search",
+    "surfaces",
     "train",
+    "viz",
+    "widgets",
 )
 
 __all__ = list(_SUBMODULES)

@@ -30,6 +30,7 @@ __all__ = [
     "make_circles",
     "make_moons",
     "make_spirals",
+    "make_temperature",
     "num_mini_batches",
     "one_hot",
     "random_mini_batches",
@@ -398,3 +399,33 @@ def _shuffle_and_cut(key, X, Y, sizes):
         )
         start += size
     return parts
+
+
+# --------------------------------------------------------------------------
+# A 1-D series for exponentially weighted averages
+# --------------------------------------------------------------------------
+
+
+def make_temperature(key, days: int = 365, noise: float = 5.0) -> jax.Array:
+    """A noisy daily-temperature series in °F, like the notes' London example.
+
+    Day d = 1..days (day 1 = 1 January) follows a seasonal curve plus
+    independent daily weather::
+
+        θ_d = 52 − 13 cos(2π (d − 15) / 365) + noise · ε_d,   ε_d ~ N(0, 1)
+
+    so the coldest day is mid-January (≈ 39 °F) and the warmest mid-July
+    (≈ 65 °F). ``noise`` >= 0 is the standard deviation of the weather in °F.
+    Returns a float32 array of shape (days,); θ[d - 1] is θ_d.
+    """
+    key = check_key("key", key)
+    days = check_int("days", days, lo=1)
+    _check_noise(noise)
+    return _temperature(key, days=days, noise=noise)
+
+
+@functools.partial(jax.jit, static_argnames="days")
+def _temperature(key, days, noise):
+    d = jnp.arange(1, days + 1, dtype=jnp.float32)
+    season = 52.0 - 13.0 * jnp.cos(2 * jnp.pi * (d - 15.0) / 365.0)
+    return season + noise * jax.random.normal(key, (days,), dtype=jnp.float32)

@@ -1,0 +1,89 @@
+"""Exponentially weighted averages of a year of daily temperatures, live.
+
+A β slider (logarithmic in 1 − β, readout β), the window 1/(1 − β) drawn as a
+bracket, and both EWAs at once: bias-corrected v_t / (1 − β^t) and the plain
+v_t with its start-up dip (v_0 = 0). The toggle picks which one is bold.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import ipywidgets as widgets
+import jax
+import numpy as np
+
+from dlcore import viz
+from dlcore.data import make_temperature
+from dlcore.ewa import ewa
+from dlcore.widgets import BetaSlider, Panel, figure
+
+__all__ = ["ewa_panel"]
+
+
+@functools.partial(jax.jit, static_argnames=("days", "noise"))
+def _series(key, beta, days, noise):
+    """θ (the data), v corrected and v uncorrected, in one compiled call."""
+    theta = make_temperature(key, days, noise)
+    return theta, ewa(theta, beta, True), ewa(theta, beta, False)
+
+
+def ewa_panel(
+    *, beta: float = 0.9, days: int = 365, noise: float = 5.0, seed: int = 0
+) -> Panel:
+    """The EWA demo: ``v_t = β v_{t-1} + (1 − β) θ_t`` on noisy temperatures."""
+    controls = {
+        "beta": BetaSlider(beta, min=0.5, max=0.999, description="β"),
+        "bias_correction": widgets.ToggleButton(True, description="bias correction"),
+    }
+    t = np.arange(1, days + 1)
+    fig, ax = figure(figsize=(8.0, 3.4))
+    (dots,) = ax.plot(t, np.zeros(days), ".", ms=2.5, color="0.6", label="θ_t")
+    series = viz.plot_series(
+        ax, t, np.zeros(days), np.zeros(days), label="corrected v_t / (1−β^t)",
+        label2="uncorrected v_t", style={"color": "tab:red"},
+        style2={"color": "tab:blue", "ls": "--"}, rescale=False,
+    )  # fmt: skip
+    (window,) = ax.plot(
+        [], [], "|-", color="black", lw=1.5, ms=10, transform=ax.get_xaxis_transform()
+    )
+    ax.set(xlabel="day t", ylabel="temperature (°F)", xlim=(0, days + 1))
+    ax.legend(loc="upper left", fontsize="small")
+    fig.tight_layout()
+
+    def compute(*, beta, bias_correction, key):
+        theta, v, v_unc = _series(key, beta, days, float(noise))
+        return (
+            beta,
+            bias_correction,
+            np.asarray(theta),
+            np.asarray(v),
+            np.asarray(v_unc),
+        )
+
+    def draw(result):
+        beta, corrected, theta, v, v_unc = result
+        dots.set_ydata(theta)
+        w = 1.0 / (1.0 - beta)
+        window.set_data([max(1.0, days - w), days], [0.04, 0.04])
+        viz.update_series(
+            series, y=v, y2=v_unc,
+            text=f"β = {beta:.4g}: averages over ≈ 1/(1−β) = {w:.0f} days",
+        )  # fmt: skip
+        bold, thin = (series.line, series.line2)[:: 1 if corrected else -1]
+        viz.set_base_linewidth(bold, 2.6)
+        viz.set_base_linewidth(thin, 1.0)
+        bold.set_alpha(1.0)
+        thin.set_alpha(0.6)
+        ylim = (min(0.0, theta.min()) - 3, theta.max() + 3)
+        if np.allclose(ax.get_ylim(), ylim):
+            return False  # only the animated artists changed: blit
+        ax.set_ylim(ylim)
+        return True  # a new seed moved the y axis: redraw everything
+
+    return Panel(
+        controls, compute, draw, fig=fig, seed=seed,
+        animated=[dots, window, *viz.artists_of(series)],
+        title="<b>Exponentially weighted average</b> v<sub>t</sub> = β v<sub>t−1</sub>"
+        " + (1 − β) θ<sub>t</sub>",
+    )  # fmt: skip

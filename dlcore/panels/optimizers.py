@@ -1,0 +1,173 @@
+"""Gradient descent, momentum, RMSprop and Adam racing across a 2-D surface.
+
+Left: contours of J(θ) and the four trajectories (click to move the start).
+Right: J(θ_t) − J_min per step on a log axis. Every slider is a traced
+argument of one jitted call (:func:`dlcore.surfaces.optimizer_paths`); the
+contours are redrawn only when the surface changes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import ipywidgets as widgets
+import numpy as np
+
+from dlcore import viz
+from dlcore.schedules import SCHEDULES
+from dlcore.surfaces import (
+    OPTIMIZERS,
+    SURFACES,
+    PathHyper,
+    contour_levels,
+    grid,
+    optimizer_paths,
+)
+from dlcore.widgets import BetaSlider, Panel, figure, set_range
+
+__all__ = ["LOSS_FLOOR", "optimizer_panel"]
+
+LOSS_FLOOR = 1e-12  # J − J_min is floored here on the log axis (float32 noise)
+
+
+def _controls(s, surface: str, surfaces) -> dict:
+    log = dict(base=10, readout_format=".1e")
+    controls = {
+        "surface": widgets.Dropdown(options=list(surfaces), value=surface,
+                                    description="surface"),
+        "alpha": widgets.FloatLogSlider(s.alpha, min=-4, max=0, step=0.05,
+                                        description="α", **log),
+        "beta": widgets.FloatSlider(0.9, min=0.0, max=0.99, step=0.01,
+                                    description="β (mom, RMS)"),
+        "beta1": widgets.FloatSlider(0.9, min=0.0, max=0.99, step=0.01,
+                                     description="β1 (Adam)"),
+        "beta2": BetaSlider(0.999, min=0.5, max=0.9999, description="β2 (Adam)"),
+        "eps": widgets.FloatLogSlider(1e-8, min=-10, max=0, step=0.5,
+                                      description="ε", **log),
+        "bias_correction": widgets.ToggleButton(True, description="Adam bias corr."),
+        "schedule": widgets.Dropdown(options=list(SCHEDULES), value="constant",
+                                     description="α decay"),
+        "decay_rate": widgets.FloatSlider(0.95, min=0.01, max=1.0, step=0.01,
+                                          description="decay rate"),
+        "x0": widgets.FloatSlider(s.start[0], min=s.xlim[0], max=s.xlim[1],
+                                  step=0.01, description="start x"),
+        "y0": widgets.FloatSlider(s.start[1], min=s.ylim[0], max=s.ylim[1],
+                                  step=0.01, description="start y"),
+    }  # fmt: skip
+    for w in controls.values():  # aligned, untruncated labels
+        style = getattr(getattr(w, "_slider", w), "style", None)
+        if hasattr(style, "description_width"):
+            style.description_width = "90px"
+    return controls
+
+
+def _grids(surfaces: dict, n: int) -> dict:
+    """Every contour computed once, up front: name -> (xs, ys, Z, levels, J_ref)."""
+    grids = {}
+    for name, s in surfaces.items():
+        xs, ys, Z = map(np.asarray, grid(s, n))
+        ref = s.f_min if math.isfinite(s.f_min) else float(np.nanmin(Z))
+        grids[name] = (xs, ys, Z, contour_levels(Z, s.f_min), ref)
+    return grids
+
+
+class _Figure:
+    """Contour + trajectories (left), J − J_min per step on a log axis (right)."""
+
+    def __init__(self, surfaces: dict, grids: dict, surface: str, num_steps: int):
+        self.surfaces, self.grids = surfaces, grids
+        self.fig, (self.ax_c, self.ax_l) = figure(
+            1, 2, figsize=(9.6, 3.9), width_ratios=[1.15, 1]
+        )
+        xs, ys, Z, levels, _ = grids[surface]
+        s = surfaces[surface]
+        self.contour = viz.plot_contour(self.ax_c, xs, ys, Z, levels, minimum=s.minimum)
+        start = np.broadcast_to(s.start, (len(OPTIMIZERS), 1, 2))
+        self.paths = viz.plot_paths(self.ax_c, start, OPTIMIZERS)
+        steps = np.arange(num_steps + 1)
+        self.loss = [
+            viz.plot_series(self.ax_l, steps, np.ones(num_steps + 1), label=name,
+                            log=True, style={"color": viz.OPTIMIZER_COLORS[name]},
+                            rescale=False, marks_xy=(0.02, 0.30 - 0.08 * k))
+            for k, name in enumerate(OPTIMIZERS)
+        ]  # fmt: skip
+        self.ax_l.set(xlabel="step t", ylabel=f"J(θ_t) − J_min  (≥ {LOSS_FLOOR:g})",
+                      xlim=(0, num_steps))  # fmt: skip
+        self.ax_l.legend(loc="upper right", fontsize="small")
+        self._axes_for(surface)
+
+    def _axes_for(self, name: str) -> None:
+        """Title and FIXED loss-axis limits for a surface (fixed: blitting works)."""
+        self.shown = name
+        _, _, Z, _, ref = self.grids[name]
+        self.ax_c.set_title(f"J = {self.surfaces[name].formula}", fontsize="medium")
+        self.ax_l.set_ylim(0.3 * LOSS_FLOOR, 10 * max(float(np.nanmax(Z)) - ref, 1.0))
+
+    def draw(self, result) -> bool:
+        """Update in place; True (full redraw) only when the surface changed."""
+        name, theta, loss = result
+        xs, ys, Z, levels, ref = self.grids[name]
+        new = name != self.shown
+        if new:  # the only time contours are redrawn
+            minimum = self.surfaces[name].minimum
+            self.contour = viz.update_contour(
+                self.contour, xs, ys, Z, levels, minimum=minimum
+            )
+            self._axes_for(name)
+        viz.update_paths(self.paths, theta)
+        gap = np.where(np.isfinite(loss), np.maximum(loss - ref, LOSS_FLOOR), loss)
+        for series, g in zip(self.loss, gap, strict=True):
+            viz.update_series(series, y=g)
+        return new
+
+    def animated(self) -> list:
+        return viz.artists_of(self.paths, self.loss)
+
+
+def optimizer_panel(
+    *, surface: str = "quadratic", num_steps: int = 150, surfaces=None, grid_n=80
+) -> Panel:
+    """The optimizer demo on ``surfaces`` (default: ``dlcore.surfaces.SURFACES``)."""
+    surfaces = dict(surfaces or SURFACES)
+    family = tuple(surfaces.values())  # one compiled program for all of them
+    controls = _controls(surfaces[surface], surface, surfaces)
+    rate = controls["decay_rate"]
+    rate.disabled = controls["schedule"].value == "constant"  # it ignores the rate
+    view = _Figure(surfaces, _grids(surfaces, grid_n), surface, num_steps)
+
+    def compute(*, surface, alpha, beta, beta1, beta2, eps, bias_correction,
+                schedule, decay_rate, x0, y0, key):  # fmt: skip
+        hp = PathHyper(alpha, beta, beta1, beta2, eps, decay_rate)
+        out = optimizer_paths(
+            surfaces[surface], (x0, y0), hp, num_steps=num_steps,
+            bias_correction=bias_correction, schedule=schedule, surfaces=family,
+        )  # fmt: skip
+        return surface, np.asarray(out.theta), np.asarray(out.loss)
+
+    def new_surface(name):  # the start sliders follow the view box
+        s = surfaces[name]
+        set_range(controls["x0"], *s.xlim, s.start[0])
+        set_range(controls["y0"], *s.ylim, s.start[1])
+        controls["alpha"].value = s.alpha
+
+    hooks = {
+        "surface": new_surface,
+        "schedule": lambda name: setattr(rate, "disabled", name == "constant"),
+    }
+    panel = Panel(
+        controls, compute, view.draw, fig=view.fig, on_change=hooks,
+        animated=view.animated, show_seed=False,
+        title="<b>GD, momentum, RMSprop, Adam</b> (click the contours: new start)",
+    )  # fmt: skip
+
+    def on_click(event):
+        toolbar = getattr(view.fig.canvas, "toolbar", None)
+        if event.inaxes is view.ax_c and event.button == 1:
+            if not getattr(toolbar, "mode", ""):  # not while zooming/panning
+                panel.set(x0=float(event.xdata), y0=float(event.ydata))
+
+    view.fig.canvas.mpl_connect(
+        "button_press_event", lambda e: panel.guard("click", on_click, e)
+    )
+    view.fig.tight_layout()
+    return panel

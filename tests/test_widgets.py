@@ -1,0 +1,440 @@
+"""Tests for dlcore.widgets.Panel and the two demo panels (Agg backend).
+
+Honest, untimed: they count renders, compilations, figures and bytes of RSS,
+never milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import ipywidgets as W
+import jax
+import jax.numpy as jnp
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.backend_bases import MouseEvent
+
+from dlcore import viz
+from dlcore.compiles import count_compiles
+from dlcore.panels.ewa import ewa_panel
+from dlcore.panels.optimizers import optimizer_panel
+from dlcore.widgets import BetaSlider, Panel, figure, set_range
+
+# --- a cheap toy panel ---------------------------------------------------------
+
+
+class Toy:
+    """A panel whose compute/draw record what they were called with."""
+
+    def __init__(self, fail_above=None, **panel_kw):
+        self.computed, self.drawn, self.keys = [], [], []
+        self.fail_above = fail_above
+        self.slider = W.FloatSlider(0.0, min=0.0, max=1.0, step=0.01)
+        self.fig, self.ax = figure()
+        (self.line,) = self.ax.plot([0, 1], [0, 0])
+        self.panel = Panel(
+            {"x": self.slider}, self.compute, self.draw, fig=self.fig, **panel_kw
+        )
+
+    def compute(self, *, x, key):
+        self.computed.append(x)
+        self.keys.append(key)
+        if self.fail_above is not None and x > self.fail_above:
+            raise ValueError(f"x = {x} is too large")
+        return x
+
+    def draw(self, x):
+        self.drawn.append(x)
+        self.line.set_ydata([x, x])
+
+
+@pytest.fixture
+def toy():
+    t = Toy()
+    yield t
+    t.panel.close()
+
+
+def test_without_a_loop_every_change_renders_at_once(toy):
+    toy.slider.value = 0.3
+    toy.slider.value = 0.4
+    assert toy.drawn[-2:] == [0.3, 0.4]
+    assert toy.panel.renders == 3  # the first render at construction + 2
+
+
+def test_a_burst_on_the_running_loop_renders_once_with_the_final_value(toy):
+    toy.computed.clear()
+
+    async def drag():
+        for i in range(100):
+            toy.slider.value = i / 100
+        assert toy.computed == []  # nothing rendered during the burst
+        await asyncio.sleep(0)  # the loop runs the one scheduled render
+
+    asyncio.run(drag())
+    assert toy.computed == [0.99]
+    assert toy.drawn[-1] == 0.99
+
+
+def test_flush_renders_the_pending_values_now_and_only_once(toy):
+    toy.computed.clear()
+
+    async def drag():
+        for i in range(50):
+            toy.panel._on_change()
+            toy.slider.value = i / 100
+        toy.panel.flush()
+        assert toy.computed == [0.49]
+        await asyncio.sleep(0.01)  # the scheduled callback finds nothing to do
+
+    asyncio.run(drag())
+    assert toy.computed == [0.49]
+
+
+def test_debounce_coalesces_changes_spread_over_time():
+    t = Toy(coalesce_delay=0.02)
+    t.computed.clear()
+
+    async def drag():
+        for i in range(10):
+            t.slider.value = i / 10
+            await asyncio.sleep(0.002)  # slower than one loop turn, faster than 20 ms
+        await asyncio.sleep(0.1)
+
+    asyncio.run(drag())
+    assert t.computed[-1] == 0.9
+    assert len(t.computed) <= 2
+    t.panel.close()
+
+
+def test_a_stale_result_is_never_drawn(toy):
+    """A change that arrives while compute runs makes that result stale."""
+    original = toy.compute
+
+    def compute_and_get_overtaken(*, x, key):
+        out = original(x=x, key=key)
+        if x == 0.2:
+            toy.slider.value = 0.7  # a newer value arrives mid-compute
+        return out
+
+    toy.panel.compute = compute_and_get_overtaken
+    toy.drawn.clear()
+    toy.slider.value = 0.2
+    assert toy.drawn == [0.7]
+    assert toy.panel.stale == 1
+
+
+def test_set_moves_several_controls_with_one_render():
+    a = W.FloatSlider(0.0)
+    b = W.IntSlider(0)
+    seen = []
+    fig, _ = figure()
+    p = Panel(
+        {"a": a, "b": b}, lambda **v: seen.append(v) or 0, lambda r: None, fig=fig
+    )
+    seen.clear()
+    p.set(a=0.5, b=3)
+    assert len(seen) == 1 and seen[0]["a"] == 0.5 and seen[0]["b"] == 3
+    with pytest.raises(KeyError, match="unknown control"):
+        p.set(c=1)
+    p.close()
+
+
+def test_errors_are_shown_kept_and_the_panel_keeps_working():
+    t = Toy(fail_above=0.5)
+    t.panel.set(x=0.8)
+    assert len(t.panel.errors) == 1
+    err = t.panel.errors[0]
+    assert err.type == "ValueError" and "too large" in err.message
+    assert err.values["x"] == 0.8 and "Traceback" in err.traceback
+    log = t.panel.log.value
+    assert "ValueError" in log and "too large" in log and "<details>" in log
+    t.panel.set(x=0.2)  # the next value renders normally
+    assert t.drawn[-1] == 0.2 and len(t.panel.errors) == 1
+    t.panel.close()
+
+
+def test_errors_in_draw_and_in_hooks_are_reported_too():
+    seen = []
+    fig, _ = figure()
+    s = W.FloatSlider(0.0)
+
+    def draw(x):
+        if x > 0.5:
+            raise RuntimeError("cannot draw that")
+        seen.append(x)
+
+    def hook(new):
+        if new == 0.3:
+            raise KeyError("hook failed")
+
+    p = Panel({"x": s}, lambda *, x, key: x, draw, fig=fig, on_change={"x": hook})
+    p.set(x=0.9)
+    p.set(x=0.3)
+    assert [e.type for e in p.errors] == ["RuntimeError", "KeyError"]
+    assert p.errors[1].where == "on_change['x']"
+    assert seen[-1] == 0.3  # the hook failed, the render still happened
+    p.close()
+
+
+def test_same_key_for_every_value_until_new_seed(toy):
+    for v in (0.1, 0.5, 0.9):
+        toy.slider.value = v
+    first = toy.keys[0]
+    assert all(jnp.array_equal(jax.random.key_data(k), jax.random.key_data(first))
+               for k in toy.keys)  # fmt: skip
+    n = toy.panel.renders
+    toy.panel.seed_button.click()
+    assert toy.panel.renders == n + 1
+    assert not jnp.array_equal(
+        jax.random.key_data(toy.keys[-1]), jax.random.key_data(first)
+    )
+
+
+def test_warm_up_compiles_every_discrete_variant_then_nothing_recompiles():
+    @functools.partial(jax.jit, static_argnames=("flag", "mode"))
+    def f(x, key, flag, mode):
+        noise = jax.random.normal(key, (8,))
+        y = x * noise if flag else x + noise
+        return {"a": y, "b": -y, "c": y**2}[mode]
+
+    controls = {
+        "x": W.FloatSlider(0.5, min=0.0, max=2.0),
+        "flag": W.ToggleButton(False),
+        "mode": W.Dropdown(options=["a", "b", "c"], value="a"),
+    }
+    calls = []
+
+    def compute(*, x, flag, mode, key):
+        calls.append((flag, mode))
+        return f(x, key, flag=flag, mode=mode)
+
+    fig, _ = figure()
+    p = Panel(controls, compute, lambda r: None, fig=fig)
+    assert set(calls) == {(fl, m) for fl in (False, True) for m in "abc"}
+    with count_compiles() as c:
+        for x in np.linspace(0, 2, 7):
+            for fl in (False, True):
+                for m in "abc":
+                    p.set(x=float(x), flag=fl, mode=m)
+        p.new_seed()
+    assert c.count == 0 and not p.errors
+    p.close()
+
+
+def test_headless_display_bundle_has_a_png_and_a_widget_view(toy):
+    bundle = toy.panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    png = base64.b64decode(bundle["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # without ipympl the figure lives in an Image widget, refreshed per render
+    before = bytes(toy.panel._image.value)
+    toy.slider.value = 0.9
+    assert bytes(toy.panel._image.value) != before
+
+
+def test_lecture_button_scales_the_existing_figure(toy):
+    toy.ax.set_title("demo")
+    size = toy.ax.title.get_fontsize()
+    toy.panel.lecture_button.value = True
+    assert toy.ax.title.get_fontsize() == pytest.approx(size * viz.LECTURE_SCALE)
+    toy.panel.lecture_button.value = False
+    assert toy.ax.title.get_fontsize() == pytest.approx(size)
+    assert not toy.panel.errors
+
+
+# --- small widgets ----------------------------------------------------------------
+
+
+def test_beta_slider_is_log_in_one_minus_beta_and_reads_out_beta():
+    s = BetaSlider(0.9, min=0.5, max=0.999)
+    assert s.value == 0.9 and s._readout.value == "0.9"
+    s._slider.value = 2.0  # r = −log10(1 − β) = 2  ->  β = 0.99
+    assert s.value == pytest.approx(0.99) and s._readout.value == "0.99"
+    s._slider.value = 1.7  # 1 − β = 10^−1.7 = 0.01995… -> rounded to 0.02
+    assert s.value == pytest.approx(0.98)
+    s.value = 0.999
+    assert s._slider.value == pytest.approx(3.0) and s._readout.value == "0.999"
+    assert s._slider.min == pytest.approx(-np.log10(0.5))
+
+
+def test_set_range_moves_limits_in_either_direction():
+    s = W.FloatSlider(0.0, min=-1.0, max=1.0)
+    set_range(s, 2.0, 5.0, 3.0)
+    assert (s.min, s.max, s.value) == (2.0, 5.0, 3.0)
+    set_range(s, -10.0, -5.0, 0.0)
+    assert (s.min, s.max, s.value) == (-10.0, -5.0, -5.0)
+
+
+# --- the demo panels: sweeps, compiles, figures, non-finite, clicks ---
+
+
+def _sweep_values(w):
+    """min, mid and max of a control, as values to set."""
+    if isinstance(w, (W.ToggleButton, W.Checkbox)):
+        return [False, True]
+    if isinstance(w, W.Dropdown):
+        return list(w.options)
+    if isinstance(w, W.FloatLogSlider):
+        lo, hi = w.min, w.max
+        return [w.base**lo, w.base ** ((lo + hi) / 2), w.base**hi]
+    return [w.min, (w.min + w.max) / 2, w.max]
+
+
+def _random_value(w, rng):
+    if isinstance(w, (W.ToggleButton, W.Checkbox)):
+        return bool(rng.integers(2))
+    if isinstance(w, W.Dropdown):
+        return w.options[rng.integers(len(w.options))]
+    if isinstance(w, W.FloatLogSlider):
+        return float(w.base ** rng.uniform(w.min, w.max))
+    if isinstance(w, BetaSlider):
+        return float(1 - 10 ** -rng.uniform(-np.log10(1 - w.min), -np.log10(1 - w.max)))
+    return float(rng.uniform(w.min, w.max))
+
+
+@pytest.fixture(scope="module")
+def panels():
+    made = {"ewa": ewa_panel(), "optimizers": optimizer_panel()}
+    yield made
+    for p in made.values():
+        p.close()
+
+
+@pytest.mark.parametrize("name", ["ewa", "optimizers"])
+def test_every_control_swept_without_errors_figures_or_compiles(panels, name):
+    panel = panels[name]
+    figs = len(plt.get_fignums())
+    rng = np.random.default_rng(0)
+    with count_compiles() as c:
+        for control, w in panel.controls.items():
+            for v in _sweep_values(w):
+                panel.set(**{control: v})
+        for _ in range(20):
+            panel.set(**{k: _random_value(w, rng) for k, w in panel.controls.items()})
+        panel.new_seed()
+        panel.lecture_button.value = True
+        panel.lecture_button.value = False
+    assert panel.errors == []
+    assert c.count == 0
+    assert len(plt.get_fignums()) == figs
+    assert panel.blits > 0  # ordinary moves repaint by blitting
+
+
+def test_optimizer_panel_marks_a_diverging_path(panels):
+    panel = panels["optimizers"]
+    panel.set(surface="quadratic")
+    panel.set(alpha=1.0, schedule="constant")  # gd is stable only for α < 2/κ = 0.2
+    ax_c, ax_l = panel.fig.axes
+    path_label = [t for t in ax_c.texts if t.get_text().startswith("gd:")]
+    assert path_label and path_label[0].get_visible()
+    assert "overflow (inf)" in path_label[0].get_text()
+    loss_labels = [t.get_text() for t in ax_l.texts if t.get_visible()]
+    assert any(s.startswith("gd: overflow (inf) at step") for s in loss_labels)
+    assert panel.errors == []
+    panel.set(alpha=0.01)  # back to normal: the labels go away
+    assert not any(
+        t.get_visible() and t.get_text().startswith("gd:") for t in ax_c.texts
+    )
+    panel.fig.canvas.draw()
+
+
+def test_clicking_the_contour_moves_the_start(panels):
+    panel = panels["optimizers"]
+    panel.set(surface="quadratic")
+    ax_c = panel.fig.axes[0]
+    panel.fig.canvas.draw()
+    x, y = ax_c.transData.transform((0.5, -0.75))
+    MouseEvent("button_press_event", panel.fig.canvas, x, y, button=1)._process()
+    assert panel.values["x0"] == pytest.approx(0.5, abs=0.02)
+    assert panel.values["y0"] == pytest.approx(-0.75, abs=0.02)
+    assert panel.errors == []
+
+
+def test_surface_change_resets_the_start_range_and_alpha(panels):
+    from dlcore.surfaces import SURFACES
+
+    panel = panels["optimizers"]
+    panel.set(surface="beale")
+    s = SURFACES["beale"]
+    x0 = panel.controls["x0"]
+    assert (x0.min, x0.max, x0.value) == (s.xlim[0], s.xlim[1], s.start[0])
+    assert panel.controls["alpha"].value == pytest.approx(s.alpha)
+    assert panel.fig.axes[0].get_xlim() == s.xlim
+
+
+def test_ewa_panel_annotates_the_window_and_bolds_the_toggled_curve(panels):
+    panel = panels["ewa"]
+    panel.set(beta=0.98, bias_correction=True)
+    ax = panel.fig.axes[0]
+    assert any("≈ 1/(1−β) = 50 days" in t.get_text() for t in ax.texts)
+    window = next(ln for ln in ax.lines if ln.get_marker() == "|")
+    x = window.get_xdata()
+    assert x[1] - x[0] == pytest.approx(50)
+    corrected, uncorrected = ax.lines[1], ax.lines[2]
+    assert corrected.get_linewidth() > uncorrected.get_linewidth()
+    panel.set(bias_correction=False)
+    assert corrected.get_linewidth() < uncorrected.get_linewidth()
+    v_unc = uncorrected.get_ydata()
+    assert v_unc[0] < 0.1 * corrected.get_ydata()[0]  # the start-up dip
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096  # resident pages
+
+
+@pytest.mark.slow
+def test_thousand_moves_leak_no_figures_and_little_memory():
+    panel = ewa_panel()
+    figs = len(plt.get_fignums())
+    betas = 1 - np.geomspace(0.5, 0.001, 50)
+    for i in range(200):  # let caches and allocators settle first
+        panel.set(beta=float(betas[i % 50]), bias_correction=bool(i % 2))
+    rss = _rss_bytes()
+    for i in range(1000):
+        panel.set(beta=float(betas[i % 50]), bias_correction=bool(i % 3))
+    growth = _rss_bytes() - rss
+    assert len(plt.get_fignums()) == figs
+    assert panel.renders >= 1200 and not panel.errors
+    assert growth < 5 * 2**20, f"RSS grew by {growth / 2**20:.1f} MB"
+    panel.close()
+
+
+@pytest.mark.slow
+def test_headless_notebook_with_ipympl_leaves_an_image_or_widget(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("%matplotlib widget"),
+        nbformat.v4.new_code_cell(
+            "from dlcore.panels.ewa import ewa_panel\newa_panel()"
+        ),
+    ]
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    outputs = nb.cells[1].outputs
+    assert not [o for o in outputs if o.output_type == "error"]
+    data = [o.get("data", {}) for o in outputs if o.output_type == "display_data"]
+    assert any(
+        "image/png" in d or "application/vnd.jupyter.widget-view+json" in d
+        for d in data
+    )
+    assert any("image/png" in d for d in data)  # the static snapshot
+
+
+def test_decay_rate_is_disabled_while_the_schedule_ignores_it(panels):
+    panel = panels["optimizers"]
+    rate = panel.controls["decay_rate"]
+    panel.set(schedule="exponential")
+    assert not rate.disabled
+    panel.set(schedule="constant")
+    assert rate.disabled
