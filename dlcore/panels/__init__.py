@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 
-_SUBMODULES = ("ewa", "optimizers")
+_SUBMODULES = ("ewa", "minibatch", "optimizers", "search", "softmax")
 
 __all__ = list(_SUBMODULES)
 

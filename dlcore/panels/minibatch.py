@@ -1,0 +1,369 @@
+"""Mini-batch size, from SGD (b = 1) to batch gradient descent (b = m), live.
+
+A 2-weight logistic regression (no bias) on m two-class points, so the
+weights w = (w1, w2) can be drawn on the contours of the training cost J(w).
+Every slider position is trained ONCE, up front, for the same number of
+epochs from the same start w0 and with the same shuffles (one permutation per
+epoch, drawn from the panel's key). A slider move only looks the result up and
+redraws it: nothing is computed and nothing is compiled on a move.
+
+Left: the contours of J and the path of w. Middle: the cost against epochs
+(grey dots: the mini-batch cost J{t} of the batch each step used; orange: the
+cost on all m examples). Right: J − J_min against wall-clock time, log-log;
+every batch size is drawn there (thin) and the current one in orange.
+
+Wall-clock time is measured, not modelled: the training loop is a plain
+NumPy loop with one Python step per mini-batch (vectorized over the examples
+of a batch), every epoch is timed, the epochs of all sizes are interleaved
+(a burst of load slows them all alike), and the time axis uses the median
+epoch time of each batch size (the machine is shared, single epochs are
+noisy). A new seed retrains, and re-times, every size.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import NamedTuple
+
+import ipywidgets as widgets
+import jax
+import matplotlib
+import numpy as np
+
+from dlcore import viz
+from dlcore.widgets import Panel, _Progress, figure
+
+__all__ = [
+    "MinibatchRun",
+    "batch_sizes_for",
+    "cost",
+    "make_data",
+    "minibatch_panel",
+    "minimizer",
+    "shuffles",
+    "train",
+    "train_many",
+]
+
+COLOR = "tab:orange"
+GAP_FLOOR = 1e-5  # J − J_min is floored here on the log axis
+
+
+class MinibatchRun(NamedTuple):
+    """One training run with mini-batches of ``batch_size``.
+
+    W: (S + 1, 2) the weights before step 1 .. after step S, S = E·⌈m/b⌉.
+    batch_cost: (S,) the cost of the mini-batch used by step t, at W[t - 1].
+    cost: (S + 1,) the cost on all m examples at every W[t].
+    epoch_seconds: (E,) measured wall-clock time of every epoch.
+    """
+
+    batch_size: int
+    steps_per_epoch: int
+    W: np.ndarray
+    batch_cost: np.ndarray
+    cost: np.ndarray
+    epoch_seconds: np.ndarray
+
+    @property
+    def epoch_time(self) -> float:
+        """Median seconds per epoch."""
+        return float(np.median(self.epoch_seconds))
+
+    @property
+    def epochs(self) -> np.ndarray:
+        """(S + 1,) the epoch count at every W[t]: t / ⌈m/b⌉."""
+        return np.arange(len(self.W)) / self.steps_per_epoch
+
+    @property
+    def seconds(self) -> np.ndarray:
+        """(S + 1,) the wall-clock time at every W[t] (median epoch time)."""
+        return self.epochs * self.epoch_time
+
+
+def make_data(m: int = 300, seed: int = 0):
+    """Two overlapping Gaussian classes in 2-D: X (2, m) float64, Y (1, m) in {0, 1}.
+
+    Class 1 is centred at (1, 0.25), class 0 at (−1, −0.25); the second
+    feature has a smaller spread, so the cost's contours are elongated.
+    """
+    rng = np.random.default_rng(seed)
+    y = (np.arange(m) % 2).astype(np.float64)
+    s = 2.0 * y - 1.0
+    X = np.stack([s * 1.0 + rng.normal(0, 1.0, m), s * 0.25 + rng.normal(0, 0.35, m)])
+    return X, y[None, :]
+
+
+def cost(W, X, Y) -> np.ndarray:
+    """Logistic cost J(w) = mean log(1 + exp(−s·wᵀx)), s = ±1, for w in the rows of W.
+
+    W is (2,) or (k, 2); returns a scalar or (k,). Stable for any w.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    s = 2.0 * np.asarray(Y, dtype=np.float64)[0] - 1.0
+    return np.mean(np.logaddexp(0.0, -s * (W @ X)), axis=-1)
+
+
+def shuffles(key, m: int, epochs: int) -> np.ndarray:
+    """(epochs, m): one random permutation of the m examples per epoch.
+
+    Drawn by NumPy from the bits of the JAX key (nothing to compile), so the
+    same key always gives the same shuffles.
+    """
+    rng = np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel())
+    return np.stack([rng.permutation(m) for _ in range(epochs)])
+
+
+def batch_sizes_for(m: int) -> list[int]:
+    """1, 2, 4, ... (powers of two below m), then m itself."""
+    sizes, b = [], 1
+    while b < m:
+        sizes.append(b)
+        b *= 2
+    return [*sizes, m]
+
+
+class _Trainer:
+    """Mini-batch gradient descent for one batch size, one epoch at a time."""
+
+    def __init__(self, X, Y, w0, learning_rate: float, batch_size: int):
+        self.X, self.Y, self.alpha, self.b = X, Y, float(learning_rate), int(batch_size)
+        self.nb = math.ceil(X.shape[1] / self.b)
+        self.s = 2.0 * Y[0] - 1.0  # labels as ±1
+        self.W = [np.array(w0, dtype=np.float64)]
+        self.batch_cost, self.epoch_seconds = [], []
+
+    def epoch(self, perm) -> None:
+        """One pass over the examples in the order ``perm``, timed."""
+        X, s, b, w = self.X, self.s, self.b, self.W[-1]
+        t0 = time.perf_counter()
+        for k in range(self.nb):
+            idx = perm[k * b : (k + 1) * b]  # the last slice keeps the leftovers
+            Xb, sb = X[:, idx], s[idx]
+            z = sb * (w @ Xb)
+            self.batch_cost.append(np.mean(np.logaddexp(0.0, -z)))
+            dw = Xb @ (-sb / (1.0 + np.exp(z))) / len(idx)  # d/dw of the mean cost
+            w = w - self.alpha * dw
+            self.W.append(w)
+        self.epoch_seconds.append(time.perf_counter() - t0)
+
+    def result(self) -> MinibatchRun:
+        W = np.array(self.W)
+        return MinibatchRun(
+            self.b, self.nb, W, np.array(self.batch_cost), cost(W, self.X, self.Y),
+            np.array(self.epoch_seconds),
+        )  # fmt: skip
+
+
+def train(X, Y, w0, learning_rate: float, batch_size: int, perms) -> MinibatchRun:
+    """Mini-batch gradient descent on the logistic cost, one epoch per row of perms.
+
+    Epoch e visits the examples in the order ``perms[e]`` and cuts it into
+    ⌈m/b⌉ mini-batches; the last one keeps the m mod b leftovers. Each step
+    is ``w -= α · dw`` with dw the mean gradient over its mini-batch. Every
+    epoch is timed (the cost on all m is computed afterwards, untimed).
+    """
+    return train_many(X, Y, w0, learning_rate, [batch_size], perms)[batch_size]
+
+
+def train_many(X, Y, w0, learning_rate, batch_sizes, perms, progress=None) -> dict:
+    """:func:`train` for several batch sizes, ``{b: MinibatchRun}``.
+
+    The epochs are interleaved (epoch 1 of every size, then epoch 2, ...), so
+    a burst of load on the shared machine slows all sizes alike instead of
+    skewing the timing of one of them.
+    """
+    trainers = [_Trainer(X, Y, w0, learning_rate, b) for b in batch_sizes]
+    for e, perm in enumerate(np.asarray(perms)):
+        for t in trainers:
+            t.epoch(perm)
+        if progress is not None:
+            progress.update(e + 1)
+    return {t.b: t.result() for t in trainers}
+
+
+def minimizer(X, Y, iters: int = 50) -> np.ndarray:
+    """The minimiser of the (convex) cost, by Newton's method."""
+    w = np.zeros(2)
+    s = 2.0 * Y[0] - 1.0
+    for _ in range(iters):
+        z = s * (w @ X)
+        p = 1.0 / (1.0 + np.exp(z))  # σ(−z)
+        g = X @ (-s * p) / X.shape[1]
+        H = (X * (p * (1 - p))) @ X.T / X.shape[1]
+        w = w - np.linalg.solve(H, g)
+    return w
+
+
+def _label(b: int, m: int) -> str:
+    return f"{b} (SGD)" if b == 1 else f"{b} (batch GD)" if b == m else str(b)
+
+
+class _View:
+    """Contours + path (left), cost vs epochs (middle), cost vs time (right)."""
+
+    def __init__(self, X, Y, w0, w_min, runs: dict, epochs: int):
+        self.fig, (self.ax_c, self.ax_e, self.ax_t) = figure(
+            1, 3, figsize=(11.5, 3.9), width_ratios=[1.0, 1.15, 1.15]
+        )
+        self.sizes = list(runs)
+        lo = np.minimum(w0, w_min) - 1.5
+        hi = np.maximum(w0, w_min) + 1.5
+        xs, ys = np.linspace(lo[0], hi[0], 90), np.linspace(lo[1], hi[1], 90)
+        G = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+        Z = cost(G, X, Y).reshape(len(ys), len(xs))
+        J_min = float(cost(w_min, X, Y))
+        levels = J_min + (float(Z.max()) - J_min) * np.geomspace(1e-3, 1, 12)
+        viz.plot_contour(self.ax_c, xs, ys, Z, levels, minimum=w_min)
+        self.path = viz.plot_paths(
+            self.ax_c, np.zeros((1, 2, 2)), ["w during training"], colors=[COLOR]
+        )
+        self.path.lines[0].set_linewidth(0.9)
+        self.ax_c.set(xlabel="$w_1$", ylabel="$w_2$", title="path of w on J(w)")
+
+        ax = self.ax_e
+        self.batch = viz.plot_series(
+            ax, [0, 1], [1, 1], label="mini-batch cost $J^{\\{t\\}}$", what="epoch",
+            style={"color": "0.45", "ls": "none", "marker": ".", "ms": 2.0,
+                   "alpha": 0.35, "mew": 0},
+            rescale=False, marks_xy=(0.02, 0.2),
+        )  # fmt: skip
+        self.curve = viz.plot_series(
+            ax, [0, 1], [1, 1], label="cost on all m", what="epoch",
+            style={"color": COLOR, "lw": 2.2, "zorder": 3}, rescale=False,
+            marks_xy=(0.02, 0.12),
+        )  # fmt: skip
+        ax.legend(loc="upper right", fontsize="small", markerscale=4)
+        self.curve.text.set(x=0.98, y=0.74, fontsize="small")
+        self.batch.text.set_visible(False)
+        self.J0 = float(cost(w0, X, Y))
+        ax.set(xlabel="epoch", ylabel="cost J", xlim=(0, epochs))
+        ax.set_ylim(0, 1.25 * self.J0)
+
+        ax = self.ax_t
+        self.J_min = J_min
+        cmap = matplotlib.colormaps["viridis"]
+        self.others = {}
+        for i, b in enumerate(self.sizes):
+            color = cmap(0.85 * i / max(1, len(self.sizes) - 1))
+            (self.others[b],) = ax.plot(
+                [1, 2], [1, 1], color=color, lw=0.9, alpha=0.7, label=f"{b}"
+            )
+        ax.legend(
+            loc="lower left", fontsize="x-small", ncol=2, title="b",
+            title_fontsize="x-small", handlelength=1.2, columnspacing=0.8,
+        )  # fmt: skip
+        self.timed = viz.plot_series(
+            ax, [1, 2], [1, 1], style={"color": COLOR, "lw": 2.0}, rescale=False,
+            what="step", log=True, marks_xy=(0.3, 0.2),
+        )  # fmt: skip
+        self.timed.text.set_visible(False)  # one text for both (texts are slow)
+        ax.set_xscale("log")
+        ax.set(
+            xlabel="wall-clock time (s)",
+            ylabel=f"J − J_min on all m  (≥ {GAP_FLOOR:g})",
+        )
+        ax.set_ylim(0.5 * GAP_FLOOR, 3 * (self.J0 - J_min))
+        self.shown_runs = None
+
+    def gap(self, run: MinibatchRun) -> np.ndarray:
+        """J(w_t) − J_min, floored at GAP_FLOOR for the log axis (t ≥ 1)."""
+        g = run.cost[1:] - self.J_min
+        return np.where(np.isfinite(g), np.maximum(g, GAP_FLOOR), g)
+
+    def _time_axis(self, runs: dict) -> None:
+        """The curves of every batch size and the time limits (full redraw)."""
+        self.shown_runs = runs
+        lo, hi = np.inf, 0.0
+        for b, run in runs.items():
+            t = run.seconds[1:]
+            self.others[b].set_data(t, self.gap(run))
+            lo, hi = min(lo, t[0]), max(hi, t[-1])
+        self.ax_t.set_xlim(lo / 1.5, hi * 1.5)
+
+    def draw(self, result) -> bool:
+        runs, b = result
+        full = runs is not self.shown_runs
+        if full:  # a new seed: new curves of every size on the time axis
+            self._time_axis(runs)
+        run = runs[b]
+        viz.update_paths(self.path, run.W[None])
+        viz.update_series(self.batch, x=run.epochs[:-1], y=run.batch_cost)
+        viz.update_series(
+            self.curve, x=run.epochs, y=run.cost,
+            text=f"b = {b}: ⌈m/b⌉ = {run.steps_per_epoch} "
+            f"step{'s' if run.steps_per_epoch > 1 else ''} per epoch\n"
+            f"{1e3 * run.epoch_time:.2f} ms per epoch (median)",
+        )  # fmt: skip
+        viz.update_series(self.timed, x=run.seconds[1:], y=self.gap(run))
+        return full
+
+    def animated(self) -> list:
+        return viz.artists_of(self.path, self.batch, self.curve, self.timed)
+
+
+def minibatch_panel(
+    *,
+    m: int = 300,
+    epochs: int = 10,
+    learning_rate: float = 0.3,
+    batch_sizes=None,
+    w0=(-2.0, 3.0),
+    seed: int = 0,
+    data_seed: int = 0,
+) -> Panel:
+    """The mini-batch demo: one slider over ``batch_sizes`` (default 1, 2, 4, ..., m).
+
+    Every batch size is trained up front (``epochs`` epochs, step size
+    ``learning_rate``, from ``w0``, shuffles from ``seed``); ``panel.runs``
+    maps a batch size to its :class:`MinibatchRun` and ``panel.data`` is
+    (X, Y). The "new seed" button draws new shuffles and retrains them all
+    (no compilation; ``panel.runs`` then holds the new runs).
+    """
+    X, Y = make_data(m, data_seed)
+    sizes = list(batch_sizes or batch_sizes_for(m))
+    if any(not 1 <= b <= m for b in sizes):
+        raise ValueError(f"batch sizes must be in [1, m = {m}], got {sizes}")
+    w0 = np.asarray(w0, dtype=np.float64)
+    cache = {}
+
+    def train_all(key) -> dict:
+        data = np.asarray(jax.random.key_data(key))
+        if cache.get("key") is not None and np.array_equal(cache["key"], data):
+            return cache["runs"]
+        progress = _Progress(epochs)
+        runs = train_many(X, Y, w0, learning_rate, sizes, shuffles(key, m, epochs),
+                          progress)  # fmt: skip
+        progress.close()
+        cache.update(key=data, runs=runs)
+        if "panel" in cache:
+            cache["panel"].runs = runs  # always the runs on show
+        return runs
+
+    runs = train_all(jax.random.key(seed))
+    view = _View(X, Y, w0, minimizer(X, Y), runs, epochs)
+    slider = widgets.SelectionSlider(
+        options=[(_label(b, m), b) for b in sizes],
+        value=sizes[len(sizes) // 2],
+        description="batch size b",
+        continuous_update=True,
+        style={"description_width": "90px"},
+        layout=widgets.Layout(width="480px"),
+    )
+
+    view.fig.tight_layout()
+
+    def compute(*, batch_size, key):
+        return train_all(key), batch_size
+
+    panel = Panel(
+        {"batch_size": slider}, compute, view.draw, fig=view.fig, seed=seed,
+        animated=view.animated, columns=1, warmup=None,
+        title=f"<b>Mini-batch gradient descent</b>: logistic regression, m = {m}, "
+        f"{epochs} epochs, α = {learning_rate:g} (every b trained once, up front)",
+    )  # fmt: skip
+    panel.runs = runs  # replaced when a new seed retrains
+    panel.data = (X, Y)
+    cache["panel"] = panel
+    return panel

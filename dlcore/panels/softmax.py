@@ -1,0 +1,305 @@
+"""Softmax with a temperature, and a digits classifier with live predictions.
+
+:func:`temperature_panel`: bars of softmax(z/T) for four logits z, next to the
+hardmax (outlined) and the uniform distribution 1/C (dashed). T and the
+logits are traced arguments of one jitted call, so no move recompiles.
+
+:func:`digits_panel`: a [64, hidden, 10] softmax network is trained ONCE at
+construction (one compiled :func:`dlcore.train.fit` call) on the 8×8 digits;
+a slider walks over the dev set and shows the image, its ten softmax
+probabilities and the predicted class, next to the dev-set confusion matrix
+with the current example's cell outlined. Everything a move shows is
+precomputed, so a move is only array indexing and drawing.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import ipywidgets as widgets
+import jax
+import jax.numpy as jnp
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from dlcore import data, model, train
+from dlcore.activations import softmax
+from dlcore.widgets import Panel, figure, set_range
+
+__all__ = [
+    "DigitsResult",
+    "confusion_matrix",
+    "digits_panel",
+    "hardmax",
+    "temperature_panel",
+    "tempered_softmax",
+    "train_digits",
+]
+
+WORKED_Z = (5.0, 2.0, -1.0, 3.0)  # the lecture's example logits
+
+
+# ---------------------------------------------------------------------------
+# Temperature
+# ---------------------------------------------------------------------------
+
+
+@jax.jit
+def tempered_softmax(z, T):
+    """softmax(z / T) over axis 0 (T > 0 is traced: any value, one compile)."""
+    return softmax(jnp.asarray(z, jnp.float32) / T, axis=0)
+
+
+def hardmax(z) -> np.ndarray:
+    """1 at the (first) largest logit, 0 elsewhere, along axis 0."""
+    z = np.asarray(z)
+    out = np.zeros(z.shape, np.float32)
+    np.put_along_axis(out, np.argmax(z, axis=0)[None], 1.0, axis=0)
+    return out
+
+
+def temperature_panel(*, z=WORKED_Z, T: float = 1.0, zmax: float = 6.0) -> Panel:
+    """Bars of softmax(z/T); sliders for T (log scale) and each logit z_k."""
+    z = [float(v) for v in z]
+    C = len(z)
+    controls = {
+        "T": widgets.FloatLogSlider(
+            T, base=10, min=-2, max=2, step=0.05, description="T",
+            readout_format=".3g",
+        ),
+        **{
+            f"z{k + 1}": widgets.FloatSlider(
+                v, min=-zmax, max=zmax, step=0.1, description=f"z{k + 1}"
+            )
+            for k, v in enumerate(z)
+        },
+    }  # fmt: skip
+    fig, ax = figure(figsize=(7.0, 3.4))
+    x = np.arange(C)
+    bars = ax.bar(x, np.zeros(C), width=0.6, color="tab:blue", label="softmax(z/T)")
+    hard = ax.bar(
+        x, np.zeros(C), width=0.75, fill=False, edgecolor="black", lw=1.5,
+        ls="--", label="hardmax(z)",
+    )  # fmt: skip
+    ax.axhline(1.0 / C, color="tab:orange", ls=":", lw=1.5, label=f"uniform 1/{C}")
+    labels = [ax.text(k, 0.0, "", ha="center", va="bottom", fontsize=9) for k in x]
+    info = ax.text(
+        0.98, 0.97, "", transform=ax.transAxes, ha="right", va="top", fontsize=9
+    )
+    ax.set(ylim=(0, 1.22), xticks=x, ylabel="probability", xlim=(-0.6, C - 0.4))
+    ax.set_xticklabels([f"class {k + 1}" for k in x])
+    ax.legend(loc="upper left", fontsize="small")
+    fig.tight_layout()
+
+    def compute(*, T, key, **zs):
+        del key  # deterministic: no random draws
+        zv = np.array([zs[f"z{k + 1}"] for k in range(C)], np.float32)
+        return T, zv, np.asarray(tempered_softmax(zv, T))
+
+    def draw(result):
+        T, zv, p = result
+        for k, (bar, box, h, lab) in enumerate(
+            zip(bars, hard, hardmax(zv), labels, strict=True)
+        ):
+            bar.set_height(p[k])
+            box.set_height(h)
+            lab.set_position((k, p[k] + 0.01))
+            lab.set_text(f"{p[k]:.3f}")
+        zs = ", ".join(f"{v:g}" for v in zv)
+        info.set_text(f"z = [{zs}],  T = {T:.3g}")
+        return False  # only the animated artists changed: blit
+
+    return Panel(
+        controls, compute, draw, fig=fig, show_seed=False,
+        animated=[*bars, *hard, *labels, info], columns=5,
+        title="<b>softmax(z / T)</b>: T → 0 gives the hardmax, T → ∞ the uniform "
+        "distribution",
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------
+# Digits
+# ---------------------------------------------------------------------------
+
+
+class DigitsResult(NamedTuple):
+    """A trained digits classifier and everything the panel shows."""
+
+    params: dict
+    config: model.MLPConfig
+    X_dev: np.ndarray  # (64, m_dev) pixels in [0, 1]
+    y_dev: np.ndarray  # (m_dev,) labels 0..9
+    probs: np.ndarray  # (10, m_dev) softmax outputs
+    pred: np.ndarray  # (m_dev,) argmax of probs
+    confusion: np.ndarray  # (10, 10) counts, row = true class, column = predicted
+    dev_accuracy: float
+    loss: np.ndarray  # (num_steps,) mini-batch training cost
+
+
+def confusion_matrix(y_true, y_pred, num_classes: int = 10) -> np.ndarray:
+    """(C, C) counts: entry [i, j] = number of examples of class i predicted j."""
+    y_true = np.asarray(y_true).ravel()
+    y_pred = np.asarray(y_pred).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"y_true and y_pred need the same length, got {y_true.size} and "
+            f"{y_pred.size}"
+        )
+    out = np.zeros((num_classes, num_classes), np.int64)
+    np.add.at(out, (y_true, y_pred), 1)
+    return out
+
+
+def train_digits(
+    key, *, hidden: int = 64, num_steps: int = 300, batch_size: int | None = None,
+    learning_rate: float = 0.01, fractions=(0.6, 0.2, 0.2),
+) -> DigitsResult:  # fmt: skip
+    """Split the digits train/dev (60/20, the last 20% is left for a test set)
+    and train a [64, hidden, 10] softmax net with Adam, in one ``fit`` call.
+
+    ``key`` is split in two: one key for the shuffle, one for the training.
+    The shuffle is one permutation, applied with NumPy (the same cut as
+    :func:`dlcore.data.train_dev_test_split`, without its per-op compiles).
+    Full-batch by default: the fewest compiled variants, a few seconds.
+    """
+    k_split, k_fit = jax.random.split(key)
+    X, y = data.load_digits()
+    X, y = np.asarray(X), np.asarray(y).ravel()
+    m = y.size
+    b1 = round(fractions[0] * m)
+    b2 = round((fractions[0] + fractions[1]) * m)
+    perm = np.asarray(jax.random.permutation(k_split, m))
+    train_idx, dev_idx = perm[:b1], perm[b1:b2]
+    config = model.MLPConfig((64, hidden, 10), hidden="relu", output="softmax")
+    hist = train.fit(
+        k_fit, X[:, train_idx], data.one_hot(y[train_idx], 10), config,
+        train.Hyper(learning_rate=learning_rate), optimizer="adam",
+        num_steps=num_steps, batch_size=batch_size,
+    )  # fmt: skip
+    X_dev, y_dev = X[:, dev_idx], y[dev_idx]
+    probs = np.asarray(model.predict(hist.params, X_dev, config))
+    pred = probs.argmax(axis=0)
+    return DigitsResult(
+        params=hist.params,
+        config=config,
+        X_dev=X_dev,
+        y_dev=y_dev,
+        probs=probs,
+        pred=pred,
+        confusion=confusion_matrix(y_dev, pred, 10),
+        dev_accuracy=float(np.mean(pred == y_dev)),
+        loss=np.asarray(hist.loss),
+    )
+
+
+def _plot_confusion(ax, cm: np.ndarray):
+    C = cm.shape[0]
+    ax.imshow(np.log1p(cm), cmap="Blues", vmin=0)
+    big = np.log1p(cm.max())
+    for i in range(C):
+        for j in range(C):
+            if cm[i, j]:
+                dark = np.log1p(cm[i, j]) > 0.6 * big
+                ax.text(
+                    j, i, str(cm[i, j]), ha="center", va="center", fontsize=7,
+                    color="white" if dark else ("black" if i == j else "tab:red"),
+                )  # fmt: skip
+    ax.set(
+        xticks=range(C), yticks=range(C), xlabel="predicted", ylabel="true",
+        title=f"confusion, {cm.sum()} dev examples",
+    )  # fmt: skip
+    ax.tick_params(labelsize=7)
+    box = Rectangle((-0.5, -0.5), 1, 1, fill=False, edgecolor="tab:orange", lw=2.2)
+    ax.add_patch(box)
+    return box
+
+
+def digits_panel(
+    *, seed: int = 0, hidden: int = 64, num_steps: int = 300,
+    batch_size: int | None = None, learning_rate: float = 0.01,
+) -> Panel:  # fmt: skip
+    """Train once, then browse the dev set: image, softmax bars, confusion matrix.
+
+    The returned panel has a ``digits`` attribute (a :class:`DigitsResult`).
+    """
+    res = train_digits(
+        jax.random.key(seed), hidden=hidden, num_steps=num_steps,
+        batch_size=batch_size, learning_rate=learning_rate,
+    )  # fmt: skip
+    m_dev = res.y_dev.size
+    mistakes = np.flatnonzero(res.pred != res.y_dev)
+    controls = {
+        "example": widgets.IntSlider(
+            0, min=0, max=m_dev - 1, description="dev example"
+        ),
+        "mistakes_only": widgets.ToggleButton(
+            False, description=f"only the {mistakes.size} mistakes",
+            disabled=mistakes.size == 0,
+        ),
+    }  # fmt: skip
+    fig, (ax_img, ax_bar, ax_cm) = figure(
+        1, 3, figsize=(10.0, 3.6), width_ratios=[0.8, 1.2, 1.1]
+    )
+    img = ax_img.imshow(
+        np.zeros((8, 8)), cmap="gray_r", vmin=0, vmax=1, interpolation="nearest"
+    )
+    ax_img.set(xticks=[], yticks=[])
+    ax_img.set_title("dev-set image (8×8)", fontsize=9)
+    classes = np.arange(10)
+    bars = ax_bar.bar(classes, np.zeros(10), width=0.7, color="0.7", edgecolor="none")
+    ax_bar.set(
+        ylim=(0, 1.05), xticks=classes, xlabel="class k",
+        ylabel="softmax probability a_k",
+    )  # fmt: skip
+    p_text = ax_bar.set_title(" ", fontsize=9)
+    box = _plot_confusion(ax_cm, res.confusion)
+    ax_cm.title.set_fontsize(9)
+    fig.tight_layout()
+
+    def compute(*, example, mistakes_only, key):
+        del key  # deterministic: everything is precomputed
+        order = mistakes if mistakes_only and mistakes.size else np.arange(m_dev)
+        i = int(order[min(max(int(example), 0), order.size - 1)])
+        return (
+            i,
+            res.X_dev[:, i].reshape(8, 8),
+            res.probs[:, i],
+            int(res.y_dev[i]),
+            int(res.pred[i]),
+        )
+
+    def draw(result):
+        i, image, p, true, pred = result
+        img.set_data(image)
+        ok = true == pred
+        for k, bar in enumerate(bars):
+            bar.set_height(p[k])
+            if k == pred:
+                bar.set_color("tab:green" if ok else "tab:red")
+            elif k == true:
+                bar.set_color("tab:blue")
+            else:
+                bar.set_color("0.7")
+        verdict = "✓" if ok else "✗ wrong"
+        p_text.set_text(
+            f"dev #{i}, label {true}: ŷ = {pred} (a = {p[pred]:.2f}) {verdict}"
+        )
+        p_text.set_color("black" if ok else "tab:red")
+        box.set_xy((pred - 0.5, true - 0.5))
+        return False
+
+    def choose_mode(on):
+        n = mistakes.size if on and mistakes.size else m_dev
+        set_range(controls["example"], 0, n - 1, 0)
+
+    panel = Panel(
+        controls, compute, draw, fig=fig, show_seed=False,
+        on_change={"mistakes_only": choose_mode},
+        animated=[img, *bars, p_text, box], columns=2,
+        title=f"<b>Digits, [64, {hidden}, 10] softmax network</b>: dev accuracy "
+        f"{res.dev_accuracy:.3f} ({mistakes.size} of {m_dev} wrong). Green: "
+        "predicted and right; red: predicted and wrong; blue: the true class; "
+        "orange box: this example's cell in the confusion matrix.",
+    )  # fmt: skip
+    panel.digits = res
+    return panel

@@ -1,0 +1,190 @@
+"""Tests for the notebook-10 panels (dlcore.panels.search), Agg backend.
+
+Untimed: they count renders, compilations and figures, and check that what
+the panels show is right (distinct values, shares per decade, boxes).
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import itertools
+
+import ipywidgets as W
+import jax
+import jax.numpy as jnp
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from dlcore import search
+from dlcore.compiles import count_compiles
+from dlcore.model import MLPConfig
+from dlcore.panels.search import (
+    C2F_OPTIMUM,
+    SCALES,
+    coarse_to_fine_panel,
+    grid_vs_random_panel,
+    sampling_scale_panel,
+    score_2d,
+    train_in_parallel,
+)
+from dlcore.train import Hyper, fit_many
+
+
+def _sweep_values(w):
+    if isinstance(w, W.Dropdown):
+        return list(w.options)
+    return [w.min, (w.min + w.max) // 2, w.max]
+
+
+def _random_value(w, rng):
+    if isinstance(w, W.Dropdown):
+        return w.options[rng.integers(len(w.options))]
+    return int(rng.integers(w.min, w.max + 1))
+
+
+@pytest.fixture(scope="module")
+def panels():
+    made = {
+        "grid": grid_vs_random_panel(),
+        "scale": sampling_scale_panel(),
+        "c2f": coarse_to_fine_panel(),
+    }
+    yield made
+    for p in made.values():
+        p.close()
+
+
+@pytest.mark.parametrize("name", ["grid", "scale", "c2f"])
+def test_every_control_swept_without_errors_figures_or_compiles(panels, name):
+    panel = panels[name]
+    figs = len(plt.get_fignums())
+    rng = np.random.default_rng(0)
+    with count_compiles() as c:
+        for control, w in panel.controls.items():
+            for v in _sweep_values(w):
+                panel.set(**{control: v})
+        for _ in range(20):
+            panel.set(**{k: _random_value(w, rng) for k, w in panel.controls.items()})
+        panel.lecture_button.value = True
+        panel.lecture_button.value = False
+    assert panel.errors == []
+    assert c.count == 0
+    assert len(plt.get_fignums()) == figs
+    assert panel.blits > 0  # ordinary moves repaint by blitting
+
+
+def test_grid_tries_k_distinct_values_per_axis_random_tries_k_squared(panels):
+    panel = panels["grid"]
+    for k in range(2, 11):
+        res = panel.results[k]
+        assert res["distinct_grid"] == k and res["distinct_random"] == k * k
+        assert len(np.unique(res["grid"][:, 1])) == k
+        assert len(res["grid"]) == len(res["random"]) == k * k
+    # what is drawn: the rugs hold the x values of the current k
+    panel.set(k=6)
+    ax1 = panel.fig.axes[1]
+    xs = [
+        np.asarray(line.get_xdata()) for line in ax1.lines if line.get_marker() == "|"
+    ]
+    assert sorted(len(np.unique(x)) for x in xs) == [6, 36]
+    assert ax1.texts[1].get_text().split() == ["6", "0.933", "36", "0.960", "36"]
+
+
+def test_grid_panel_random_draws_are_nested_and_fixed(panels):
+    res = panels["grid"].results
+    np.testing.assert_array_equal(res[3]["random"], res[5]["random"][:9])
+    again = grid_vs_random_panel()
+    np.testing.assert_array_equal(again.results[7]["random"], res[7]["random"])
+    again.close()
+
+
+def test_score_2d_barely_depends_on_y():
+    x = np.linspace(0, 1, 101)
+    assert np.ptp(score_2d(0.3, x)) <= 0.03 + 1e-12
+    assert np.ptp(score_2d(x, 0.5)) > 0.4
+    assert score_2d(0.62, 1.0) == pytest.approx(0.98)
+
+
+def test_sampling_panel_shares_per_decade(panels):
+    panel = panels["scale"]
+    alpha, beta = list(SCALES)
+    panel.set(scale=alpha, n=5000)
+    (lin_lo, lin_hi), (log_lo, log_hi) = panel.compute(key=None, **panel.values)[
+        "decades"
+    ]
+    assert lin_lo < 0.005 and 0.85 < lin_hi < 0.95
+    assert 0.2 < log_lo < 0.3 and 0.2 < log_hi < 0.3
+    panel.set(scale=beta, n=5000)
+    out = panel.compute(key=None, **panel.values)
+    (lin_99, lin_9), (log_99, log_9) = out["decades"]  # [0.99, 0.999], [0.9, 0.99]
+    assert 0.86 < lin_9 < 0.95 and 0.45 < log_9 < 0.55 and 0.45 < log_99 < 0.55
+    for h in out["hist"]:
+        assert h.sum() == pytest.approx(1.0)
+    # the bars drawn are the shares computed
+    steps = panel.fig.axes[1].patches[0]
+    shown = [t.get_text() for t in panel.fig.axes[1].texts]
+    assert shown == [f"{100 * v:.1f}%" for v in out["decades"][1]]
+    np.testing.assert_allclose(steps.get_data().values, out["hist"][1])
+    np.testing.assert_allclose(steps.get_data().edges[[0, -1]], [-3, -1])  # 1 − β
+
+
+def test_sampling_panel_uses_the_dlcore_samplers(panels):
+    kind, lin, good, *_ = panels["scale"].samples[next(iter(SCALES))]
+    assert kind == "alpha" and lin.min() >= 1e-4 and good.max() <= 1.0
+    ref = search.log_uniform(
+        jax.random.split(jax.random.key(0))[1], len(good), 1e-4, 1.0
+    )
+    np.testing.assert_allclose(good, np.asarray(ref), rtol=1e-6)
+
+
+def test_coarse_to_fine_boxes_shrink_and_contain_the_bowls_optimum(panels):
+    history = panels["c2f"].history
+    assert len(history) == 4
+    sides = []
+    for h in history:
+        box = np.asarray(h["box"])
+        assert (box[:, 0] <= C2F_OPTIMUM).all() and (C2F_OPTIMUM <= box[:, 1]).all()
+        sides.append(np.log10(box[:, 1] / box[:, 0]))
+    sides = np.asarray(sides)
+    assert (np.diff(sides, axis=0) < 0).all()  # every side shrinks every round
+    best = [h["best_value"] for h in history]
+    assert all(b1 <= b0 for b0, b1 in itertools.pairwise(best))
+
+
+def test_coarse_to_fine_boxes_on_another_bowl():
+    opt = np.array([0.3, 0.02])
+
+    def bowl(p):
+        return jnp.sum((jnp.log10(p) - jnp.log10(opt)) ** 2, axis=1)
+
+    panel = coarse_to_fine_panel(objective=bowl, ranges=((1e-3, 10.0), (1e-4, 1.0)),
+                                 n_trials=30, seed=3)  # fmt: skip
+    for h in panel.history:
+        box = np.asarray(h["box"])
+        assert (box[:, 0] <= opt).all() and (opt <= box[:, 1]).all()
+    panel.set(round=3)
+    visible = [p.get_visible() for p in panel.fig.axes[0].patches]
+    assert visible == [True, True, True, False]
+    assert panel.errors == []
+    panel.close()
+
+
+def test_train_in_parallel_matches_one_fit_many_call():
+    X = jax.random.normal(jax.random.key(0), (2, 64))
+    Y = (X[0:1] * X[1:2] > 0).astype(jnp.float32)
+    cfg = MLPConfig((2, 4, 1), hidden="relu", output="sigmoid")
+    hps = Hyper(learning_rate=jnp.geomspace(1e-3, 1e-1, 4), beta1=0.9)
+    kw = dict(num_steps=20, eval_every=20)
+    key = jax.random.key(1)
+    chunked = train_in_parallel(key, X, Y, cfg, hps, chunk=2, progress=False, **kw)
+    with count_compiles() as c:
+        train_in_parallel(key, X, Y, cfg, hps, chunk=2, progress=False, **kw)
+    assert c.count == 0
+    whole = fit_many(jax.random.split(key, 4), X, Y, cfg, hps, **kw)
+    np.testing.assert_allclose(chunked.loss, whole.loss, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="multiple of chunk"):
+        train_in_parallel(key, X, Y, cfg, hps, chunk=3, progress=False, **kw)
