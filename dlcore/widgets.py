@@ -477,6 +477,12 @@ class Panel:
         if self._image is not None and self._displayed:  # inline: re-send a PNG
             self._image.value = self.png()
             return
+        if hasattr(canvas, "_force_full"):
+            # ipympl: send a complete frame, not only the changed pixels. A diff
+            # frame is painted over the previous one, so when frames overtake
+            # each other (a fast drag, or Run All on a busy kernel) a lost frame
+            # leaves a wrong or blank picture; a full frame is always whole.
+            canvas._force_full = True
         if not full and self._background is not None:
             canvas.restore_region(self._background)
             for artist in self._animated_artists():

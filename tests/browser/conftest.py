@@ -49,7 +49,7 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_ready():
     problem = _missing()
     if problem:
@@ -58,7 +58,7 @@ def browser_ready():
         pytest.skip(problem)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(browser_ready):
     artifacts_root().mkdir(parents=True, exist_ok=True)
     with LabServer(
@@ -68,7 +68,7 @@ def lab(browser_ready):
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(browser_ready):
     with ChromiumBrowser() as browser:
         yield browser
