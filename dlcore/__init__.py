@@ -12,41 +12,9 @@ freshly started kernel.
 
 from __future__ import annotations
 
-import importlib
+from dlcore._lazy import lazy_submodules
 
 __version__ = "0.1.0"
 
-_SUBMODULES = (
-    "activations",
-    "compiles",
-    "data",
-    "ewa",
-    "exercises",
-    "gradcheck",
-    "init",
-    "layers",
-    "losses",
-    "model",
-    "optim",
-    "panels",
-    "schedules",
-    "search",
-    "surfaces",
-    "train",
-    "viz",
-    "widgets",
-)
-
+_SUBMODULES, __getattr__, __dir__ = lazy_submodules(__name__, __path__, globals())
 __all__ = list(_SUBMODULES)
-
-
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'dlcore' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_SUBMODULES))

@@ -49,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import html
 import io
 import itertools
@@ -61,6 +62,7 @@ from typing import NamedTuple
 import ipywidgets as widgets
 import jax
 import numpy as np
+import PIL.Image
 import traitlets
 
 from dlcore import viz
@@ -189,6 +191,29 @@ def _running_loop():
         return None
 
 
+def _full_frame_png(canvas) -> bytes | None:
+    """ipympl's frame encoder, replaced: always a whole frame, fast zlib.
+
+    matplotlib's ``get_diff_image`` encodes with Pillow's default zlib level
+    (6). Measured on a 768×312 panel frame: 22 ms at level 6, 10 ms at level 1
+    for the same size (~70 KB), and 8.5 ms for RGB instead of RGBA. The frame is
+    always whole (never a diff against the previous one), because a diff frame
+    painted over a lost or overtaken frame leaves a wrong picture.
+    """
+    if not canvas._png_is_old:
+        return None
+    pixels = np.asarray(canvas.get_renderer().buffer_rgba())
+    canvas.set_image_mode("full")
+    canvas._last_buff = pixels.view(np.uint32).squeeze(2)  # only its shape is used
+    canvas._force_full = False
+    canvas._png_is_old = False
+    opaque = bool(pixels[0, 0, 3] == 255) and bool((pixels[..., 3] == 255).all())
+    data = np.ascontiguousarray(pixels[..., :3]) if opaque else pixels
+    with io.BytesIO() as png:
+        PIL.Image.fromarray(data).save(png, format="png", compress_level=1)
+        return png.getvalue()
+
+
 class Panel:
     """Controls + one figure + ``compute`` + ``draw``, with the rules above.
 
@@ -290,9 +315,22 @@ class Panel:
             list(self.controls.values()),
             layout=widgets.Layout(grid_template_columns=f"repeat({columns}, auto)"),
         )
+        self._placeholder = None
         if isinstance(self.fig.canvas, widgets.DOMWidget):  # ipympl: live canvas
             self._image = None
-            view = self.fig.canvas
+            canvas = self.fig.canvas
+            # every frame whole, encoded fast (see _full_frame_png)
+            canvas.get_diff_image = functools.partial(_full_frame_png, canvas)
+            # Until the browser's canvas model talks to the kernel (which waits
+            # until the kernel is idle, e.g. after every cell of a Run All), it
+            # cannot show a frame; a stand-in image carries the first frame in
+            # its own state, so it shows as soon as the cell's output does.
+            w, h = (round(float(v)) for v in self.fig.bbox.size)
+            self._placeholder = widgets.Image(
+                format="png", layout=widgets.Layout(width=f"{w}px", height=f"{h}px")
+            )
+            canvas.on_msg(self._on_canvas_msg)
+            view = self._placeholder
         else:  # inline / Agg: a PNG in an Image widget, refreshed after renders
             self._image = widgets.Image(format="png")
             view = self._image
@@ -304,6 +342,18 @@ class Panel:
         )
         self.widget = widgets.VBox([*header, grid, buttons, view, self.log])
 
+    def _on_canvas_msg(self, _canvas, content, _buffers) -> None:
+        """The browser's canvas is live: put it where the stand-in image was."""
+        if self._placeholder is None or not isinstance(content, dict):
+            return
+        if content.get("type") not in ("initialized", "refresh", "send_image_mode"):
+            return
+        placeholder, self._placeholder = self._placeholder, None
+        self.widget.children = tuple(
+            self.fig.canvas if c is placeholder else c for c in self.widget.children
+        )
+        placeholder.close()
+
     def _ipython_display_(self):
         from IPython.display import display
 
@@ -312,11 +362,13 @@ class Panel:
     def _repr_mimebundle_(self, include=None, exclude=None):
         """The widget view, plus a PNG of the figure for headless viewers."""
         self._displayed = True
+        png = self.png()
+        for image in (self._placeholder, self._image):
+            if image is not None:
+                image.value = png
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
         bundle = dict(bundle or {"text/plain": repr(self)})
-        bundle["image/png"] = base64.b64encode(self.png()).decode("ascii")
-        if self._image is not None:
-            self._image.value = self.png()
+        bundle["image/png"] = base64.b64encode(png).decode("ascii")
         return bundle
 
     def png(self) -> bytes:
@@ -477,12 +529,10 @@ class Panel:
         if self._image is not None and self._displayed:  # inline: re-send a PNG
             self._image.value = self.png()
             return
-        if hasattr(canvas, "_force_full"):
-            # ipympl: send a complete frame, not only the changed pixels. A diff
-            # frame is painted over the previous one, so when frames overtake
-            # each other (a fast drag, or Run All on a busy kernel) a lost frame
-            # leaves a wrong or blank picture; a full frame is always whole.
-            canvas._force_full = True
+        if self._placeholder is not None and self._displayed:
+            # the browser has not shown the canvas yet (busy kernel): keep the
+            # stand-in image current instead
+            self._placeholder.value = self.png()
         if not full and self._background is not None:
             canvas.restore_region(self._background)
             for artist in self._animated_artists():

@@ -12,12 +12,11 @@ matplotlib.use("Agg")
 
 import itertools
 
-import ipywidgets as W
 import jax
 import jax.numpy as jnp
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from panel_sweep import assert_sweep_is_clean
 
 from dlcore import search
 from dlcore.compiles import count_compiles
@@ -34,18 +33,6 @@ from dlcore.panels.search import (
 from dlcore.train import Hyper, fit_many
 
 
-def _sweep_values(w):
-    if isinstance(w, W.Dropdown):
-        return list(w.options)
-    return [w.min, (w.min + w.max) // 2, w.max]
-
-
-def _random_value(w, rng):
-    if isinstance(w, W.Dropdown):
-        return w.options[rng.integers(len(w.options))]
-    return int(rng.integers(w.min, w.max + 1))
-
-
 @pytest.fixture(scope="module")
 def panels():
     made = {
@@ -60,21 +47,7 @@ def panels():
 
 @pytest.mark.parametrize("name", ["grid", "scale", "c2f"])
 def test_every_control_swept_without_errors_figures_or_compiles(panels, name):
-    panel = panels[name]
-    figs = len(plt.get_fignums())
-    rng = np.random.default_rng(0)
-    with count_compiles() as c:
-        for control, w in panel.controls.items():
-            for v in _sweep_values(w):
-                panel.set(**{control: v})
-        for _ in range(20):
-            panel.set(**{k: _random_value(w, rng) for k, w in panel.controls.items()})
-        panel.lecture_button.value = True
-        panel.lecture_button.value = False
-    assert panel.errors == []
-    assert c.count == 0
-    assert len(plt.get_fignums()) == figs
-    assert panel.blits > 0  # ordinary moves repaint by blitting
+    assert_sweep_is_clean(panels[name], new_seed=False)
 
 
 def test_grid_tries_k_distinct_values_per_axis_random_tries_k_squared(panels):

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from panel_sweep import random_value, sweep_values
 
 from dlcore import model
 from dlcore.activations import softmax
@@ -28,28 +29,6 @@ from dlcore.panels.softmax import (
     temperature_panel,
     tempered_softmax,
 )
-
-
-def _sweep_values(w):
-    """min, mid and max of a control, as values to set."""
-    if isinstance(w, (W.ToggleButton, W.Checkbox)):
-        return [False, True]
-    if isinstance(w, W.FloatLogSlider):
-        lo, hi = w.min, w.max
-        return [w.base**lo, w.base ** ((lo + hi) / 2), w.base**hi]
-    if isinstance(w, W.IntSlider):
-        return [w.min, (w.min + w.max) // 2, w.max]
-    return [w.min, (w.min + w.max) / 2, w.max]
-
-
-def _random_value(w, rng):
-    if isinstance(w, (W.ToggleButton, W.Checkbox)):
-        return bool(rng.integers(2))
-    if isinstance(w, W.FloatLogSlider):
-        return float(w.base ** rng.uniform(w.min, w.max))
-    if isinstance(w, W.IntSlider):
-        return int(rng.integers(w.min, w.max + 1))
-    return float(rng.uniform(w.min, w.max))
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +46,15 @@ def test_every_control_swept_without_errors_figures_or_compiles(panels, name):
     rng = np.random.default_rng(0)
     with count_compiles() as c:
         for control, w in panel.controls.items():
-            for v in _sweep_values(w):
+            for v in sweep_values(w):
                 panel.set(**{control: v})
         for _ in range(20):
             # the digits toggle changes the slider's range: set it first
-            values = {k: _random_value(w, rng) for k, w in panel.controls.items()}
+            values = {k: random_value(w, rng) for k, w in panel.controls.items()}
             for k, v in values.items():
                 if isinstance(panel.controls[k], W.ToggleButton):
                     panel.set(**{k: v})
-            panel.set(**{k: _random_value(w, rng) for k, w in panel.controls.items()
+            panel.set(**{k: random_value(w, rng) for k, w in panel.controls.items()
                          if not isinstance(w, W.ToggleButton)})  # fmt: skip
         panel.lecture_button.value = True
         panel.lecture_button.value = False

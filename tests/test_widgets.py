@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.backend_bases import MouseEvent
+from panel_sweep import assert_sweep_is_clean
 
 from dlcore import viz
 from dlcore.compiles import count_compiles
@@ -277,30 +278,6 @@ def test_set_range_moves_limits_in_either_direction():
 # --- the demo panels: sweeps, compiles, figures, non-finite, clicks ---
 
 
-def _sweep_values(w):
-    """min, mid and max of a control, as values to set."""
-    if isinstance(w, (W.ToggleButton, W.Checkbox)):
-        return [False, True]
-    if isinstance(w, W.Dropdown):
-        return list(w.options)
-    if isinstance(w, W.FloatLogSlider):
-        lo, hi = w.min, w.max
-        return [w.base**lo, w.base ** ((lo + hi) / 2), w.base**hi]
-    return [w.min, (w.min + w.max) / 2, w.max]
-
-
-def _random_value(w, rng):
-    if isinstance(w, (W.ToggleButton, W.Checkbox)):
-        return bool(rng.integers(2))
-    if isinstance(w, W.Dropdown):
-        return w.options[rng.integers(len(w.options))]
-    if isinstance(w, W.FloatLogSlider):
-        return float(w.base ** rng.uniform(w.min, w.max))
-    if isinstance(w, BetaSlider):
-        return float(1 - 10 ** -rng.uniform(-np.log10(1 - w.min), -np.log10(1 - w.max)))
-    return float(rng.uniform(w.min, w.max))
-
-
 @pytest.fixture(scope="module")
 def panels():
     made = {"ewa": ewa_panel(), "optimizers": optimizer_panel()}
@@ -311,22 +288,7 @@ def panels():
 
 @pytest.mark.parametrize("name", ["ewa", "optimizers"])
 def test_every_control_swept_without_errors_figures_or_compiles(panels, name):
-    panel = panels[name]
-    figs = len(plt.get_fignums())
-    rng = np.random.default_rng(0)
-    with count_compiles() as c:
-        for control, w in panel.controls.items():
-            for v in _sweep_values(w):
-                panel.set(**{control: v})
-        for _ in range(20):
-            panel.set(**{k: _random_value(w, rng) for k, w in panel.controls.items()})
-        panel.new_seed()
-        panel.lecture_button.value = True
-        panel.lecture_button.value = False
-    assert panel.errors == []
-    assert c.count == 0
-    assert len(plt.get_fignums()) == figs
-    assert panel.blits > 0  # ordinary moves repaint by blitting
+    assert_sweep_is_clean(panels[name])
 
 
 def test_optimizer_panel_marks_a_diverging_path(panels):
@@ -438,3 +400,74 @@ def test_decay_rate_is_disabled_while_the_schedule_ignores_it(panels):
     assert not rate.disabled
     panel.set(schedule="constant")
     assert rate.disabled
+
+
+# --- ipympl: the stand-in first frame and the frame encoder ------------------
+
+IPYMPL_SCRIPT = r"""
+import io, json
+import matplotlib
+matplotlib.use("module://ipympl.backend_nbagg")
+import ipywidgets as W
+import numpy as np
+import PIL.Image
+from dlcore.panels.ewa import ewa_panel
+
+def pixels(png):
+    return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGB"))
+
+p = ewa_panel()
+canvas = p.fig.canvas
+out = {"before_display": p._placeholder in p.widget.children,
+       "canvas_shown_before": canvas in p.widget.children}
+bundle = p._repr_mimebundle_()
+out["bundle"] = sorted(bundle)
+out["standin_is_the_figure"] = bool(
+    np.array_equal(pixels(p._placeholder.value), pixels(p.png())))
+p.set(beta=0.99)  # a move before the browser's canvas is live
+out["standin_follows_moves"] = bool(
+    np.array_equal(pixels(p._placeholder.value), pixels(p.png())))
+# the browser's canvas model says hello: the live canvas takes the place
+canvas._handle_msg({"content": {"data": {"method": "custom",
+                    "content": {"type": "initialized"}}}, "buffers": []})
+out["canvas_shown_after"] = canvas in p.widget.children
+out["standin_gone"] = p._placeholder is None and not any(
+    isinstance(c, W.Image) for c in p.widget.children)
+# a frame: lossless, whole, the renderer's pixels
+canvas.draw()
+canvas._png_is_old = True
+frame = canvas.get_diff_image()
+rgba = np.asarray(canvas.get_renderer().buffer_rgba())
+out["frame_exact"] = bool(np.array_equal(pixels(frame), rgba[..., :3]))
+out["mode"] = canvas._image_mode
+out["again_is_none"] = canvas.get_diff_image() is None
+print(json.dumps(out))
+"""
+
+
+def test_ipympl_panel_shows_a_standin_frame_until_the_browser_canvas_is_live():
+    import json
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-c", IPYMPL_SCRIPT], capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out == {
+        "before_display": True,
+        "canvas_shown_before": False,
+        "bundle": sorted(out["bundle"]),
+        "standin_is_the_figure": True,
+        "standin_follows_moves": True,
+        "canvas_shown_after": True,
+        "standin_gone": True,
+        "frame_exact": True,
+        "mode": "full",
+        "again_is_none": True,
+    }
+    assert {"image/png", "application/vnd.jupyter.widget-view+json"} <= set(
+        out["bundle"]
+    )

@@ -8,20 +8,7 @@ Submodules are imported on first use (they pull in matplotlib and ipywidgets).
 
 from __future__ import annotations
 
-import importlib
+from dlcore._lazy import lazy_submodules
 
-_SUBMODULES = ("ewa", "minibatch", "optimizers", "search", "softmax")
-
+_SUBMODULES, __getattr__, __dir__ = lazy_submodules(__name__, __path__, globals())
 __all__ = list(_SUBMODULES)
-
-
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'dlcore.panels' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_SUBMODULES))

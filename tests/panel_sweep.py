@@ -1,0 +1,79 @@
+"""Shared by the panel tests: sweep every control of a Panel.
+
+``sweep_values(w)`` gives min, mid and max of a slider (every option of a
+dropdown, both states of a toggle); ``random_value(w, rng)`` one random legal
+value. ``assert_sweep_is_clean(panel)`` moves every control over those values
+and over random combinations, presses "new seed" and the lecture toggle, and
+asserts: no callback error, no compilation, no new figure, and that ordinary
+moves repaint by blitting (unless ``expect_blits=False``).
+"""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+
+from dlcore.compiles import count_compiles
+from dlcore.widgets import BetaSlider
+
+_TOGGLES = (W.ToggleButton, W.Checkbox)
+_CHOICES = (W.Dropdown, W.ToggleButtons, W.RadioButtons, W.SelectionSlider)
+
+
+def _options(w):
+    return [o[1] if isinstance(o, tuple) else o for o in w.options]
+
+
+def sweep_values(w) -> list:
+    """min, mid and max of a control, as values to set."""
+    if isinstance(w, _TOGGLES):
+        return [False, True]
+    if isinstance(w, _CHOICES):
+        return _options(w)
+    if isinstance(w, W.FloatLogSlider):
+        lo, hi = w.min, w.max
+        return [w.base**lo, w.base ** ((lo + hi) / 2), w.base**hi]
+    if isinstance(w, W.IntSlider):
+        return [w.min, (w.min + w.max) // 2, w.max]
+    return [w.min, (w.min + w.max) / 2, w.max]
+
+
+def random_value(w, rng):
+    """One random legal value of a control."""
+    if isinstance(w, _TOGGLES):
+        return bool(rng.integers(2))
+    if isinstance(w, _CHOICES):
+        opts = _options(w)
+        return opts[rng.integers(len(opts))]
+    if isinstance(w, W.FloatLogSlider):
+        return float(w.base ** rng.uniform(w.min, w.max))
+    if isinstance(w, BetaSlider):
+        return float(1 - 10 ** -rng.uniform(-np.log10(1 - w.min), -np.log10(1 - w.max)))
+    if isinstance(w, W.IntSlider):
+        return int(rng.integers(w.min, w.max + 1))
+    return float(rng.uniform(w.min, w.max))
+
+
+def assert_sweep_is_clean(
+    panel, *, rounds: int = 20, seed: int = 0, new_seed: bool = True,
+    expect_blits: bool = True,
+) -> None:  # fmt: skip
+    """Sweep every control (min/mid/max, then random combinations)."""
+    figs = len(plt.get_fignums())
+    rng = np.random.default_rng(seed)
+    with count_compiles() as c:
+        for name, w in panel.controls.items():
+            for v in sweep_values(w):
+                panel.set(**{name: v})
+        for _ in range(rounds):
+            panel.set(**{k: random_value(w, rng) for k, w in panel.controls.items()})
+        if new_seed:
+            panel.new_seed()
+        panel.lecture_button.value = True
+        panel.lecture_button.value = False
+    assert panel.errors == [], panel.errors
+    assert c.count == 0, f"{c.count} compilation(s) after warm-up"
+    assert len(plt.get_fignums()) == figs, "a move created a figure"
+    if expect_blits:
+        assert panel.blits > 0  # ordinary moves repaint by blitting
