@@ -696,6 +696,12 @@ def apply_lecture_mode(fig, on: bool = True, scale: float | None = None) -> None
         LECTURE_SCALE = float(scale)
     fig._dlcore_lecture = bool(on)
     k = _scale(fig)
+    for ax in fig.axes:  # the tick size as it is now, before any text is scaled
+        base = _BASE.setdefault(ax, {})
+        if "tick" not in base:
+            tick = ax.xaxis.get_major_ticks()[0] if ax.xaxis.get_major_ticks() else None
+            size = tick.label1.get_fontsize() if tick else mpl.rcParams["font.size"]
+            base["tick"] = size
     for artist in fig.findobj(lambda a: isinstance(a, (Text, Line2D))):
         base = _BASE.setdefault(artist, {})
         if isinstance(artist, Text):
@@ -707,9 +713,5 @@ def apply_lecture_mode(fig, on: bool = True, scale: float | None = None) -> None
             artist.set_linewidth(base["lw"] * k)
             artist.set_markersize(base["ms"] * k)
     for ax in fig.axes:
-        base = _BASE.setdefault(ax, {})
-        if "tick" not in base:
-            tick = ax.xaxis.get_major_ticks()[0] if ax.xaxis.get_major_ticks() else None
-            size = tick.label1.get_fontsize() if tick else mpl.rcParams["font.size"]
-            base["tick"] = size
+        base = _BASE[ax]
         ax.tick_params(labelsize=base["tick"] * k, width=0.8 * k, length=3.5 * k)

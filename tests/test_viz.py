@@ -218,17 +218,28 @@ def test_apply_lecture_mode_scales_an_existing_figure_and_back(ax):
     fig = ax.figure
     size0, lw0 = ax.title.get_fontsize(), line.get_linewidth()
     note0 = s.text.get_fontsize()
+    fig.canvas.draw()  # the tick labels exist
+
+    def tick_sizes():
+        ticks = ax.xaxis.get_major_ticks() + ax.yaxis.get_major_ticks()
+        return {round(t.label1.get_fontsize(), 6) for t in ticks}
+
+    (tick0,) = tick_sizes()
     viz.apply_lecture_mode(fig, True)
     assert ax.title.get_fontsize() == pytest.approx(size0 * viz.LECTURE_SCALE)
     assert s.text.get_fontsize() == pytest.approx(note0 * viz.LECTURE_SCALE)
     assert line.get_linewidth() == pytest.approx(lw0 * viz.LECTURE_SCALE)
-    tick = ax.xaxis.get_major_ticks()[0].label1.get_fontsize()
+    assert tick_sizes() == {round(tick0 * viz.LECTURE_SCALE, 6)}  # once, not twice
     viz.set_base_linewidth(line, 3.0)  # emphasis survives toggling
     assert line.get_linewidth() == pytest.approx(3.0 * viz.LECTURE_SCALE)
     viz.apply_lecture_mode(fig, False)
     assert ax.title.get_fontsize() == pytest.approx(size0)
     assert line.get_linewidth() == pytest.approx(3.0)
-    assert ax.xaxis.get_major_ticks()[0].label1.get_fontsize() < tick
+    assert tick_sizes() == {tick0}  # exactly back
+    viz.apply_lecture_mode(fig, True)  # and again: toggling is exact
+    assert tick_sizes() == {round(tick0 * viz.LECTURE_SCALE, 6)}
+    viz.apply_lecture_mode(fig, False)
+    assert tick_sizes() == {tick0}
     fig.canvas.draw()
 
 
