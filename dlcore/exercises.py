@@ -60,6 +60,7 @@ __all__ = [
     "check_adam_update",
     "check_batchnorm_backward",
     "check_batchnorm_forward",
+    "check_clip_by_global_norm",
     "check_dropout_backward",
     "check_dropout_forward",
     "check_ewa",
@@ -99,6 +100,7 @@ TITLES = {
     "rmsprop_update": "RMSprop",
     "adam_update": "Adam",
     "lr_decay": "Learning-rate decay",
+    "clip_by_global_norm": "Gradient clipping by global norm",
     "sample_log_uniform": "Sampling on a log scale",
     "sample_beta": "Sampling β",
     "softmax": "Stable softmax",
@@ -2799,3 +2801,83 @@ def check_softmax_cross_entropy(
                 context=ctx,
             )
     return chk.result("dZ = A − Y: the same simple form as for the sigmoid output.")
+
+
+# ==========================================================================
+# Gradient clipping by global norm (notebook 02)
+# ==========================================================================
+
+
+def _clip_cases():
+    rng = np.random.default_rng(2024)
+    shapes = {"W1": (4, 3), "b1": (4, 1), "W2": (1, 4), "b2": (1, 1)}
+    cases = []
+    for size, max_norm in ((0.1, 5.0), (3.0, 1.0), (50.0, 0.5), (1.0, 2.0)):
+        g = {k: np.asarray(size * rng.standard_normal(s), np.float32)
+             for k, s in shapes.items()}  # fmt: skip
+        cases.append((g, max_norm))
+    cases.append(({k: np.zeros(s, np.float32) for k, s in shapes.items()}, 1.0))
+    return cases
+
+
+def check_clip_by_global_norm(
+    clip_by_global_norm, *, time_limit=DEFAULT_TIME_LIMIT
+) -> CheckResult:
+    """Check ``clip_by_global_norm(grads, max_norm) -> clipped grads``.
+
+    ``grads`` is a dict of arrays (``{"W1": ..., "b1": ...}``); return a dict
+    with the same keys and shapes::
+
+        ‖g‖ = sqrt(Σ over every entry of every array of g²)
+        g ← g · min(1, max_norm / ‖g‖)
+
+    The reference is :func:`dlcore.optim.clip_grads_by_global_norm`.
+    """
+    from dlcore import optim
+
+    name = "clip_by_global_norm"
+    chk = _Check(name, time_limit)
+    with chk:
+        chk.function(clip_by_global_norm, name)
+        for grads, c in _clip_cases():
+            out = chk.call(clip_by_global_norm, dict(grads), c, name=name)
+            if out is None:
+                raise _Failure(
+                    "clip_by_global_norm returned None; return the dict of "
+                    "clipped gradients"
+                )
+            if not hasattr(out, "keys") or set(out.keys()) != set(grads):
+                raise _Failure(
+                    "return a dict with the same keys as grads "
+                    f"({', '.join(grads)}), got {_describe_value(out)}"
+                )
+            ref = optim.clip_grads_by_global_norm(grads, c)
+            norm = float(np.sqrt(sum(np.sum(np.square(g, dtype=np.float64))
+                                     for g in grads.values())))  # fmt: skip
+            variants = [
+                ("clipped each array by its own norm; the global norm takes "
+                 "the entries of ALL arrays together",
+                 [g * min(1.0, c / max(float(np.linalg.norm(g)), 1e-30))
+                  for g in grads.values()]),
+                ("clipped each entry to [−max_norm, max_norm] (clipping by "
+                 "value); rescale the whole gradient instead",
+                 [np.clip(g, -c, c) for g in grads.values()]),
+                ("rescaled even though ‖g‖ ≤ max_norm: only shrink a gradient "
+                 "that is too long (min(1, max_norm/‖g‖))",
+                 [g * (c / norm) if norm > 0 else None for g in grads.values()]),
+                ("divided by ‖g‖² instead of ‖g‖ (forgot the square root)",
+                 [g * min(1.0, c / norm**2) if norm > 0 else None
+                  for g in grads.values()]),
+            ]  # fmt: skip
+            outs = [_as_array(out[k], f"the clipped {k}", shape=grads[k].shape)
+                    for k in grads]  # fmt: skip
+            if norm == 0 and not all(np.isfinite(o).all() for o in outs):
+                raise _Failure(
+                    "a zero gradient gave NaN: 0/0; skip the rescaling when "
+                    "‖g‖ ≤ max_norm"
+                )
+            _judge(outs, [np.asarray(ref[k]) for k in grads],
+                   [f"clipped {k}" for k in grads],
+                   [(m, a) for m, a in variants if norm > 0 or "own" in m],
+                   context=f" (‖g‖ = {norm:.3g}, max_norm = {c:g})")  # fmt: skip
+    return chk.result("The step keeps its direction; only its length is capped.")

@@ -190,7 +190,11 @@ def mark_nonfinite(
 def update_nonfinite(
     marks: NonFiniteMarks, x, y, *, what: str = "step", log: bool = False, name=""
 ) -> str:
-    """Move the markers to the current bad values of y(x); return the label."""
+    """Move the markers to the current bad values of y(x); return the label.
+
+    One marker per RUN of bad values, at its first x: a run that is NaN from
+    step 4 to the end gets one ✕ at step 4, not a solid band of them.
+    """
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     low = np.isneginf(y) | ((y <= 0) if log else False)
     for line, mask in (
@@ -198,7 +202,9 @@ def update_nonfinite(
         (marks.bottom, low),
         (marks.nan, np.isnan(y)),
     ):
-        line.set_data(x[mask], np.full(int(mask.sum()), line._dlcore_edge_y))
+        mask = np.asarray(mask, dtype=bool).reshape(-1)
+        starts = mask & ~np.concatenate(([False], mask[:-1]))
+        line.set_data(x[starts], np.full(int(starts.sum()), line._dlcore_edge_y))
     text = describe_nonfinite(x, y, what=what, log=log)
     text = f"{name}: {text}" if (text and name) else text
     marks.label.set_text(text)

@@ -242,6 +242,33 @@ def make_adam(t_offset=0, correct=True, eps_inside=False, store_corrected=False)
 adam_update = make_adam()
 
 
+def clip_by_global_norm(grads, max_norm):
+    norm = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
+                         for g in grads.values()))  # fmt: skip
+    factor = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return {k: np.asarray(g) * factor for k, g in grads.items()}
+
+
+def _clip_per_array(grads, max_norm):
+    return {k: np.asarray(g) * min(1.0, max_norm / max(np.linalg.norm(g), 1e-30))
+            for k, g in grads.items()}  # fmt: skip
+
+
+def _clip_by_value(grads, max_norm):
+    return {k: np.clip(g, -max_norm, max_norm) for k, g in grads.items()}
+
+
+def _clip_always(grads, max_norm):
+    norm = math.sqrt(sum(float(np.sum(np.square(g))) for g in grads.values()))
+    return {k: np.asarray(g) * max_norm / norm for k, g in grads.items()}
+
+
+def _clip_no_sqrt(grads, max_norm):
+    sq = sum(float(np.sum(np.square(g))) for g in grads.values())
+    return {k: np.asarray(g) * min(1.0, max_norm / sq) if sq > 0 else np.asarray(g)
+            for k, g in grads.items()}  # fmt: skip
+
+
 def lr_decay(alpha0, decay_rate, epoch):
     return alpha0 / (1 + decay_rate * epoch)
 
@@ -305,6 +332,7 @@ EXERCISES = {
     "rmsprop_update": (ex.check_rmsprop_update, (rmsprop_update,)),
     "adam_update": (ex.check_adam_update, (adam_update,)),
     "lr_decay": (ex.check_lr_decay, (lr_decay,)),
+    "clip_by_global_norm": (ex.check_clip_by_global_norm, (clip_by_global_norm,)),
     "sample_log_uniform": (ex.check_sample_log_uniform, (sample_log_uniform,)),
     "sample_beta": (ex.check_sample_beta, (sample_beta,)),
     "softmax": (ex.check_softmax, (softmax,)),
@@ -570,6 +598,10 @@ WRONG = [
     ("adam_update", make_adam(eps_inside=True), "ε inside"),
     ("adam_update", make_adam(store_corrected=True), "bias-corrected v̂ as the new v"),
     ("lr_decay", _lr_multiplied, "multiplied"),
+    ("clip_by_global_norm", _clip_per_array, "its own norm"),
+    ("clip_by_global_norm", _clip_by_value, "clipping by value"),
+    ("clip_by_global_norm", _clip_always, "even though"),
+    ("clip_by_global_norm", _clip_no_sqrt, "square root"),
     ("lr_decay", _lr_without_one, "without the 1 +"),
     ("lr_decay", _lr_precedence, "precedence"),
     ("sample_log_uniform", _linear_uniform, "linear scale"),

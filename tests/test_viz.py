@@ -50,9 +50,18 @@ def test_mark_nonfinite_puts_markers_on_the_edges(ax):
     assert text == "gd: overflow (inf) at step 3 · NaN from step 5"
     assert marks.label.get_visible() and marks.label.get_text() == text
     assert list(marks.top.get_xdata()) == [3]
-    assert list(marks.nan.get_xdata()) == [5, 6, 7, 8, 9]
+    assert list(marks.nan.get_xdata()) == [5]  # one ✕ where the NaN run starts
     assert set(marks.top.get_ydata()) == {0.98}  # axes coordinates: the top edge
     assert marks.label.get_color() == viz.NONFINITE_COLOR
+
+
+def test_each_run_of_bad_values_gets_one_marker(ax):
+    x = np.arange(10)
+    y = np.array([1, np.nan, 1, np.nan, np.nan, np.inf, np.inf, 1, np.nan, np.nan])
+    marks = viz.mark_nonfinite(ax, x, y)
+    assert list(marks.nan.get_xdata()) == [1, 3, 8]
+    assert list(marks.top.get_xdata()) == [5]
+    assert not _shown(marks.bottom)
 
 
 def test_finite_limits_ignore_bad_values():
@@ -101,7 +110,7 @@ def test_layer_norms_on_log_axis_mark_zero_inf_nan(ax):
     assert "vanished (0) at layer 4" in text
     assert "overflow (inf) at layer 6" in text
     assert "NaN from layer 7" in text
-    assert list(s.marks.bottom.get_xdata()) == [4, 5]  # ▼ at the bottom edge
+    assert list(s.marks.bottom.get_xdata()) == [4]  # ▼ at the bottom edge
     lo, hi = ax.get_ylim()
     assert 0 < lo <= 1e-30 and hi >= 2.0
     viz.update_layer_norms(s, np.ones(8))

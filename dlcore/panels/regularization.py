@@ -1,0 +1,572 @@
+"""Regularisation, live: the bias/variance rule, L2/L1/dropout, early stopping,
+data augmentation (notebook 04).
+
+* :func:`diagnosis_panel`: the (train error, dev error) plane coloured by
+  :func:`dlcore.regularization.diagnose`; sliders for the base error and a
+  model's two errors. Pure NumPy, cheap to build (the notebook's first panel).
+* :func:`regularization_panel`: a big network on a few noisy moons, trained
+  for EVERY (L2/L1, λ, keep_prob) of a grid at construction, by one
+  ``fit_many`` call per penalty (λ and keep_prob are traced), with a progress
+  bar. The decision-boundary probabilities on a 60×60 mesh and the weight
+  histograms are precomputed too, so a move is a lookup plus ``set_data``.
+* :func:`early_stopping_panel`: train and dev cost of one long run; a
+  patience slider moves the stopping point of
+  :func:`dlcore.regularization.early_stopping`.
+* :func:`augmentation_panel`: digits and random augmented copies
+  (:func:`dlcore.augment.random_augment`, amounts traced).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import ipywidgets as widgets
+import jax
+import jax.numpy as jnp
+import numpy as np
+from matplotlib.colors import ListedColormap
+
+from dlcore import augment, data, model, regularization, train, viz
+from dlcore._checks import check_int, check_range
+from dlcore.widgets import Panel, figure
+
+__all__ = [
+    "KEEP_PROBS",
+    "LAMBDAS",
+    "REGS",
+    "WORKED_EXAMPLES",
+    "EarlyStoppingRun",
+    "RegGrid",
+    "augmentation_panel",
+    "diagnosis_panel",
+    "early_stopping_panel",
+    "regularization_panel",
+    "snap",
+    "train_early_stopping",
+    "train_grid",
+]
+
+# The notes' cat classifier: (train error, dev error) with human error ≈ 0.
+WORKED_EXAMPLES = ((0.01, 0.11), (0.15, 0.16), (0.15, 0.30), (0.005, 0.01))
+_REGION_COLORS = ("#d9f0d3", "#fddbc7", "#d1e5f0", "#e7d4e8")  # by diagnosis code
+
+
+# ---------------------------------------------------------------------------
+# The bias/variance rule
+# ---------------------------------------------------------------------------
+
+
+def diagnosis_panel(
+    *, base: float = 0.0, train_error: float = 0.15, dev_error: float = 0.16,
+    bias_tol: float = 0.05, variance_tol: float = 0.05, emax: float = 0.4,
+) -> Panel:  # fmt: skip
+    """Errors in percent: sliders for the base error and a model's train and
+    dev error; the plane is coloured by :func:`~dlcore.regularization.diagnosis_code`.
+
+    Left: x = train error, y = dev error, four coloured regions (recomputed
+    when the base error moves, from the same function), the notes' four
+    worked examples (grey) and the model (black). Right: bars base / train /
+    dev with the two gaps written on them.
+    """
+    n = 161
+    g = np.linspace(0.0, emax, n)
+    TR, DV = np.meshgrid(g, g)  # image row i = dev error g[i]
+    fig, (ax, axb) = figure(1, 2, figsize=(8.6, 3.6), width_ratios=[1.25, 1])
+    cmap = ListedColormap(_REGION_COLORS)
+    image = ax.imshow(
+        np.zeros((n, n)), origin="lower", extent=(0, 100 * emax, 0, 100 * emax),
+        cmap=cmap, vmin=-0.5, vmax=3.5, interpolation="nearest", aspect="auto",
+    )  # fmt: skip
+    examples = []
+    for k, (tr, dv) in enumerate(WORKED_EXAMPLES):
+        examples += ax.plot(100 * tr, 100 * dv, "o", color="0.45", ms=5)
+        examples.append(ax.annotate(
+            f"ex. {k + 1}", (100 * tr, 100 * dv), xytext=(4, 3),
+            textcoords="offset points", fontsize=7, color="0.35",
+        ))  # fmt: skip
+    for code, name in enumerate(regularization.DIAGNOSES):
+        ax.plot([], [], "s", color=_REGION_COLORS[code], ms=9, label=name)
+    legend = ax.legend(loc="upper left", fontsize="x-small", framealpha=0.9, ncol=2)
+    (point,) = ax.plot([], [], "o", color="black", ms=9, mfc="gold")
+    ax.set(xlabel="train error (%)", ylabel="dev error (%)",
+           xlim=(0, 100 * emax), ylim=(0, 100 * emax))  # fmt: skip
+    names = ("base", "train", "dev")
+    bars = axb.bar(range(3), [0, 0, 0], color=["0.6", "tab:blue", "tab:orange"])
+    axb.set(xticks=range(3), xticklabels=names, ylabel="error (%)",
+            ylim=(0, 100 * emax))  # fmt: skip
+    gap_bias = axb.text(1, 0, "", ha="center", va="bottom", fontsize=8)
+    gap_var = axb.text(2, 0, "", ha="center", va="bottom", fontsize=8)
+    verdict = axb.set_title(" ", fontsize=10)
+    fig.tight_layout()
+    state = {"base": None}
+
+    pct = dict(min=0.0, max=100 * emax, step=0.5, readout_format=".1f")
+    controls = {
+        "base": widgets.FloatSlider(100 * base, description="base %", **pct),
+        "train_error": widgets.FloatSlider(
+            100 * train_error, description="train %", **pct
+        ),
+        "dev_error": widgets.FloatSlider(100 * dev_error, description="dev %", **pct),
+    }
+
+    def compute(*, base, train_error, dev_error, key):
+        del key
+        b, tr, dv = base / 100, train_error / 100, dev_error / 100
+        codes = None
+        if b != state["base"]:
+            codes = regularization.diagnosis_code(
+                TR, DV, b, bias_tol=bias_tol, variance_tol=variance_tol
+            )
+        name = regularization.diagnose(
+            tr, dv, b, bias_tol=bias_tol, variance_tol=variance_tol
+        )
+        return b, tr, dv, codes, name
+
+    def draw(result):
+        b, tr, dv, codes, name = result
+        if codes is not None:
+            image.set_data(codes)
+            state["base"] = b
+        point.set_data([100 * tr], [100 * dv])
+        for bar, v in zip(bars, (b, tr, dv), strict=True):
+            bar.set_height(100 * v)
+        gap_bias.set_position((1, 100 * tr + 0.5))
+        gap_bias.set_text(f"bias\n{100 * (tr - b):+.1f}")
+        gap_var.set_position((2, 100 * dv + 0.5))
+        gap_var.set_text(f"variance\n{100 * (dv - tr):+.1f}")
+        verdict.set_text(f"diagnosis: {name}")
+        return False
+
+    panel = Panel(
+        controls, compute, draw, fig=fig, show_seed=False,
+        # the regions move with the base error; what sits on them is drawn
+        # after them (examples, their labels, the legend), or it would vanish
+        animated=[image, *examples, legend, point, *bars, gap_bias, gap_var,
+                  verdict],
+        title="<b>Bias or variance?</b> high bias: train − base > "
+        f"{100 * bias_tol:g} points; high variance: dev − train > "
+        f"{100 * variance_tol:g} points",
+    )  # fmt: skip
+    panel.grid = (TR, DV)
+    return panel
+
+
+# ---------------------------------------------------------------------------
+# L2 / L1 / dropout dashboard
+# ---------------------------------------------------------------------------
+
+LAMBDAS = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+KEEP_PROBS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+REGS = ("l2", "l1")
+HIST_EDGES = np.linspace(-1.5, 1.5, 62)  # 61 bins, the middle one centred on 0
+NEAR_ZERO = 1e-2  # |w| below this counts as "≈ 0"
+
+
+class RegGrid(NamedTuple):
+    """Everything the dashboard shows, for every grid point.
+
+    Arrays are indexed [reg, i_lambda, j_keep_prob, ...] with ``regs``,
+    ``lambds`` and ``keep_probs`` the grid's axes.
+    """
+
+    regs: tuple
+    lambds: np.ndarray
+    keep_probs: np.ndarray
+    train_acc: np.ndarray  # (2, nl, nk) eval mode (no dropout)
+    dev_acc: np.ndarray  # (2, nl, nk)
+    probs: np.ndarray  # (2, nl, nk, mesh, mesh) P(y = 1) on the mesh
+    weights: np.ndarray  # (2, nl, nk, n_w) all entries of W1..WL
+    hist: np.ndarray  # (2, nl, nk, bins) counts over HIST_EDGES (clipped)
+    near_zero: np.ndarray  # (2, nl, nk) share of |w| < NEAR_ZERO
+    norm: np.ndarray  # (2, nl, nk) sqrt(Σ‖W‖²)
+    params: dict  # reg -> params with a leading axis nl·nk (row-major)
+    configs: dict  # reg -> MLPConfig
+    xs: np.ndarray  # (mesh,) mesh x coordinates
+    ys: np.ndarray  # (mesh,)
+    X_train: np.ndarray
+    Y_train: np.ndarray
+    X_dev: np.ndarray
+    Y_dev: np.ndarray
+
+
+def snap(value: float, grid) -> int:
+    """Index of the grid value nearest to ``value`` (log distance for λ > 0;
+    0 snaps to 0)."""
+    grid = np.asarray(grid, np.float64)
+    v = float(value)
+    if grid[0] == 0.0 and grid.size > 1:
+        pos = grid[1:]
+        if v <= 0.0 or v < np.sqrt(pos[0] * pos[0] / 10):  # below ~ half a step
+            return 0
+        return 1 + int(np.argmin(np.abs(np.log(pos) - np.log(v))))
+    return int(np.argmin(np.abs(grid - v)))
+
+
+def _same_keys(key, n):
+    return jax.random.wrap_key_data(
+        jnp.broadcast_to(jax.random.key_data(key), (n, *jax.random.key_data(key).shape))
+    )
+
+
+class _Bar:
+    """A progress bar that shows under IPython only."""
+
+    def __init__(self, total: int, what: str):
+        self.bar = None
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:
+            return
+        if get_ipython() is None:
+            return
+        self.bar = widgets.IntProgress(value=0, max=total, description=what)
+        display(self.bar)
+
+    def update(self, done: int, what: str) -> None:
+        if self.bar is not None:
+            self.bar.value = done
+            self.bar.description = what
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.bar_style = "success"
+
+
+def train_grid(
+    key, *, m_train: int = 30, m_dev: int = 500, noise: float = 0.3,
+    layer_dims=(2, 64, 64, 1), lambds=LAMBDAS, keep_probs=KEEP_PROBS,
+    num_steps: int = 500, learning_rate: float = 0.01, mesh: int = 60,
+    progress: bool = True,
+) -> RegGrid:  # fmt: skip
+    """Train the dashboard's network for every (reg, λ, keep_prob).
+
+    Moons with ``noise``: the first ``m_train`` points train, the next
+    ``m_dev`` are the dev set. Every grid point starts from the same
+    initialisation and draws the same dropout uniforms (one key for all), so
+    only λ, keep_prob and the penalty differ. Dropout is on after both hidden
+    layers (keep_prob = 1 keeps everything). One ``fit_many`` call per
+    penalty, full-batch Adam.
+    """
+    check_int("mesh", mesh, lo=8, hi=200)
+    lambds = np.asarray(lambds, np.float64)
+    keep_probs = np.asarray(keep_probs, np.float64)
+    check_range("lambds", lambds, 0.0, None)
+    check_range("keep_probs", keep_probs, 0.0, 1.0, lo_closed=False)
+    k_data, k_fit = jax.random.split(key)
+    X, Y = data.make_moons(k_data, m_train + m_dev, noise=noise)
+    X_tr, Y_tr = X[:, :m_train], Y[:, :m_train]
+    X_dev, Y_dev = X[:, m_train:], Y[:, m_train:]
+    L, K = np.meshgrid(lambds, keep_probs, indexing="ij")
+    N = L.size
+    keys = _same_keys(k_fit, N)
+    xs = np.linspace(-1.7, 2.7, mesh)
+    ys = np.linspace(-1.3, 1.8, mesh)
+    M = jnp.asarray(np.stack(np.meshgrid(xs, ys)).reshape(2, -1), jnp.float32)
+    bar = _Bar(len(REGS) + 1, "training") if progress else None
+    out = {k: [] for k in ("train", "dev", "probs", "W")}
+    params, configs = {}, {}
+    for r, reg in enumerate(REGS):
+        cfg = model.MLPConfig(tuple(layer_dims), hidden="relu", output="sigmoid",
+                              dropout=True, reg=reg)  # fmt: skip
+        hist = train.fit_many(
+            keys, X_tr, Y_tr, cfg,
+            train.Hyper(learning_rate=learning_rate, lambd=L.ravel(),
+                        keep_prob=K.ravel()),
+            num_steps=num_steps, eval_every=num_steps,
+        )  # fmt: skip
+        # the forward pass does not depend on the penalty: one compile for both
+        tr, dv, pr = _evaluate(hist.params, X_tr, Y_tr, X_dev, Y_dev, M,
+                               cfg.replace(reg=REGS[0]))  # fmt: skip
+        params[reg], configs[reg] = hist.params, cfg
+        out["train"].append(np.asarray(tr).reshape(L.shape))
+        out["dev"].append(np.asarray(dv).reshape(L.shape))
+        out["probs"].append(np.asarray(pr).reshape(*L.shape, mesh, mesh))
+        out["W"].append(
+            np.asarray(regularization.weight_vector(hist.params)).reshape(*L.shape, -1)
+        )
+        if bar is not None:
+            bar.update(r + 1, f"{reg.upper()} done")
+    W = np.stack(out["W"])
+    clipped = np.clip(W, HIST_EDGES[0], HIST_EDGES[-1])
+    idx = np.clip(np.searchsorted(HIST_EDGES, clipped, side="right") - 1, 0,
+                  HIST_EDGES.size - 2)  # fmt: skip
+    hist_counts = np.zeros((*W.shape[:3], HIST_EDGES.size - 1), np.int64)
+    for b in range(HIST_EDGES.size - 1):
+        hist_counts[..., b] = (idx == b).sum(axis=-1)
+    if bar is not None:
+        bar.update(len(REGS) + 1, "ready")
+        bar.close()
+    return RegGrid(
+        regs=REGS, lambds=lambds, keep_probs=keep_probs,
+        train_acc=np.stack(out["train"]), dev_acc=np.stack(out["dev"]),
+        probs=np.stack(out["probs"]).astype(np.float32), weights=W,
+        hist=hist_counts, near_zero=(np.abs(W) < NEAR_ZERO).mean(axis=-1),
+        norm=np.sqrt((W.astype(np.float64) ** 2).sum(axis=-1)),
+        params=params, configs=configs, xs=xs, ys=ys,
+        X_train=np.asarray(X_tr), Y_train=np.asarray(Y_tr),
+        X_dev=np.asarray(X_dev), Y_dev=np.asarray(Y_dev),
+    )  # fmt: skip
+
+
+@jax.jit
+def _evaluate(params, X_tr, Y_tr, X_dev, Y_dev, M, cfg):
+    """Eval-mode train/dev accuracy and mesh probabilities for every model
+    (params with a leading batch axis); one compilation per config."""
+
+    def one(p):
+        def run(X):
+            return model._forward(p, X, cfg, None, False, None)[0]
+
+        return (
+            model.accuracy(run(X_tr), Y_tr),
+            model.accuracy(run(X_dev), Y_dev),
+            run(M)[0],
+        )
+
+    return jax.vmap(one)(params)
+
+
+def regularization_panel(
+    *, seed: int = 0, reg: str = "l2", lambd: float = 0.0, keep_prob: float = 1.0,
+    grid: RegGrid | None = None, **grid_kw,
+) -> Panel:  # fmt: skip
+    """The L2/L1/dropout dashboard. ``panel.grid`` is the :class:`RegGrid`.
+
+    Controls: the penalty (L2/L1), λ (a log-spaced slider snapped to the grid,
+    0 = no penalty) and keep_prob (snapped to the grid). Left: the decision
+    boundary (P(y = 1) on the mesh) with the training points; middle: train
+    and dev accuracy across all λ for the current penalty and keep_prob, the
+    current λ ringed; right: the histogram of every weight (log counts), with
+    the share of |w| < 0.01.
+    """
+    g = grid if grid is not None else train_grid(jax.random.key(seed), **grid_kw)
+    nl = len(g.lambds)
+    fig, (ax, axa, axh) = figure(1, 3, figsize=(9.6, 3.6), width_ratios=[1.1, 1, 1])
+    d = viz.plot_decision_boundary(ax, g.xs, g.ys, g.probs[0, 0, -1],
+                                   g.X_train, g.Y_train)  # fmt: skip
+    d.points.set_sizes([30])
+    ax.set(xticks=[], yticks=[])
+    ax.set_title(f"{g.X_train.shape[1]} training points", fontsize=9)
+    box = dict(boxstyle="round", fc="white", ec="0.7", alpha=0.9)
+    acc_text = ax.text(0.02, 0.03, "", transform=ax.transAxes, fontsize=8, bbox=box)
+    x = np.arange(nl)
+    (l_train,) = axa.plot(x, np.zeros(nl), "o-", color="tab:blue", ms=3, label="train")
+    (l_dev,) = axa.plot(x, np.zeros(nl), "s-", color="tab:orange", ms=3, label="dev")
+    (ring,) = axa.plot([], [], "o", ms=11, mfc="none", mec="black", mew=1.5)
+    axa.set(xticks=x, ylim=(0.45, 1.02), xlabel="λ", ylabel="accuracy")
+    axa.set_xticklabels([f"{v:g}" for v in g.lambds], fontsize=7)
+    axa.legend(loc="lower left", fontsize="x-small")
+    kp_text = axa.set_title(" ", fontsize=9)
+    steps = axh.stairs(np.ones(HIST_EDGES.size - 1), HIST_EDGES, fill=True,
+                       color="tab:purple", alpha=0.8, baseline=0.5)  # fmt: skip
+    n_w = g.weights.shape[-1]
+    axh.set(yscale="log", ylim=(0.5, 2 * n_w), xlim=(HIST_EDGES[0], HIST_EDGES[-1]),
+            xlabel="weight value w (all W[l])", ylabel="count")  # fmt: skip
+    zero_text = axh.set_title(" ", fontsize=9)
+    fig.tight_layout()
+
+    controls = {
+        "reg": widgets.ToggleButtons(options=[("L2", "l2"), ("L1", "l1")], value=reg,
+                                     description="penalty",
+                                     style={"button_width": "50px"}),
+        "lambd": widgets.SelectionSlider(
+            options=[(f"{v:g}", float(v)) for v in g.lambds],
+            value=float(g.lambds[snap(lambd, g.lambds)]), description="λ",
+        ),
+        "keep_prob": widgets.SelectionSlider(
+            options=[(f"{v:g}", float(v)) for v in g.keep_probs],
+            value=float(g.keep_probs[snap(keep_prob, g.keep_probs)]),
+            description="keep_prob",
+        ),
+    }  # fmt: skip
+
+    def compute(*, reg, lambd, keep_prob, key):
+        del key  # everything was trained up front from the panel's seed
+        r = REGS.index(reg)
+        i, j = snap(lambd, g.lambds), snap(keep_prob, g.keep_probs)
+        return r, i, j
+
+    def draw(idx):
+        r, i, j = idx
+        viz.update_decision_boundary(d, g.probs[r, i, j])
+        tr, dv = g.train_acc[r, i, j], g.dev_acc[r, i, j]
+        acc_text.set_text(f"train {tr:.1%} · dev {dv:.1%}")
+        l_train.set_ydata(g.train_acc[r, :, j])
+        l_dev.set_ydata(g.dev_acc[r, :, j])
+        ring.set_data([i, i], [tr, dv])
+        kp_text.set_text(f"{REGS[r].upper()}, keep_prob = {g.keep_probs[j]:g}")
+        steps.set_data(values=np.maximum(g.hist[r, i, j], 0.5))
+        zero_text.set_text(
+            f"{g.near_zero[r, i, j]:.0%} with |w| < {NEAR_ZERO:g} · "
+            f"‖W‖ = {g.norm[r, i, j]:.1f}"
+        )
+        return False
+
+    panel = Panel(
+        controls, compute, draw, fig=fig, seed=seed, show_seed=False,
+        animated=[d.image, d.text, acc_text, l_train, l_dev, ring, kp_text, steps,
+                  zero_text],
+        title=f"<b>L2, L1 and dropout</b> on a {list(g.configs['l2'].layer_dims)} "
+        f"network, {len(REGS) * g.train_acc[0].size} trainings done up front",
+    )  # fmt: skip
+    panel.grid = g
+    return panel
+
+
+# ---------------------------------------------------------------------------
+# Early stopping
+# ---------------------------------------------------------------------------
+
+
+class EarlyStoppingRun(NamedTuple):
+    """Train and dev cost of one run, at the evaluation steps."""
+
+    steps: np.ndarray  # (n,) number of steps taken
+    train_cost: np.ndarray  # (n,) cost on the training set after that many steps
+    dev_cost: np.ndarray  # (n,)
+    dev_acc: np.ndarray  # (n,)
+
+
+def train_early_stopping(
+    key, *, m_train: int = 100, m_dev: int = 500, noise: float = 0.3,
+    layer_dims=(2, 64, 64, 1), num_steps: int = 2000, eval_every: int = 20,
+    learning_rate: float = 0.001,
+) -> EarlyStoppingRun:  # fmt: skip
+    """One long full-batch Adam run of a big network on a few noisy moons.
+
+    ``History.loss[s]`` is the training cost after s steps (before step s+1),
+    and the dev metrics at eval step s are taken after s steps too, so the
+    pairs are exact; the evaluation at the very last step is dropped (no
+    training cost is recorded after it).
+    """
+    k_data, k_fit = jax.random.split(key)
+    X, Y = data.make_moons(k_data, m_train + m_dev, noise=noise)
+    cfg = model.MLPConfig(tuple(layer_dims), hidden="relu", output="sigmoid")
+    hist = train.fit(
+        k_fit, X[:, :m_train], Y[:, :m_train], cfg,
+        train.Hyper(learning_rate=learning_rate), num_steps=num_steps,
+        X_dev=X[:, m_train:], Y_dev=Y[:, m_train:], eval_every=eval_every,
+    )  # fmt: skip
+    s = np.asarray(hist.eval_steps)
+    keep = s < num_steps
+    return EarlyStoppingRun(
+        steps=s[keep],
+        train_cost=np.asarray(hist.loss)[s[keep]],
+        dev_cost=np.asarray(hist.dev_cost)[keep],
+        dev_acc=np.asarray(hist.dev_acc)[keep],
+    )
+
+
+def early_stopping_panel(
+    *, seed: int = 0, patience: int = 10, run: EarlyStoppingRun | None = None, **kw
+) -> Panel:
+    """Train/dev cost curves with the stopping point of a patience rule.
+
+    ``patience`` counts evaluations. The dashed line is where training stops,
+    the star the weights it keeps (the lowest dev cost before stopping), the
+    grey ring the lowest dev cost of the whole run. ``panel.run`` is the
+    :class:`EarlyStoppingRun`.
+    """
+    run = run if run is not None else train_early_stopping(jax.random.key(seed), **kw)
+    n = run.steps.size
+    fig, ax = figure(figsize=(8.4, 3.4))
+    ax.plot(run.steps, run.train_cost, color="tab:blue", label="train cost")
+    ax.plot(run.steps, run.dev_cost, color="tab:orange", label="dev cost")
+    g = int(np.nanargmin(run.dev_cost))
+    ax.plot(run.steps[g], run.dev_cost[g], "o", ms=12, mfc="none", mec="0.5", mew=1.5,
+            label="lowest dev cost")  # fmt: skip
+    (best,) = ax.plot([], [], "*", ms=15, color="gold", mec="black",
+                      label="kept weights")  # fmt: skip
+    stop = ax.axvline(0, color="black", ls="--", lw=1.2, label="stop")
+    ax.set(yscale="log", xlabel="steps", ylabel="cross-entropy cost")
+    ax.legend(loc="lower left", fontsize="small", ncol=3)
+    info = ax.set_title(" ", fontsize=9)
+    fig.tight_layout()
+    controls = {
+        "patience": widgets.IntSlider(
+            patience, min=1, max=min(60, n - 1), description="patience"
+        ),
+    }
+
+    def compute(*, patience, key):
+        del key
+        return regularization.early_stopping(run.dev_cost, int(patience))
+
+    def draw(result):
+        b, s = result
+        best.set_data([run.steps[b]], [run.dev_cost[b]])
+        stop.set_xdata([run.steps[s], run.steps[s]])
+        info.set_text(
+            f"stops after {run.steps[s]} steps, keeps step {run.steps[b]}: dev cost "
+            f"{run.dev_cost[b]:.3f} (end of run: {run.dev_cost[-1]:.3f})"
+        )
+        return False
+
+    panel = Panel(
+        controls, compute, draw, fig=fig, seed=seed, show_seed=False,
+        animated=[best, stop, info],
+        title="<b>Early stopping</b>: stop when the dev cost has not improved "
+        "for <i>patience</i> evaluations (one every "
+        f"{int(run.steps[1] - run.steps[0])} steps)",
+    )  # fmt: skip
+    panel.run = run
+    return panel
+
+
+# ---------------------------------------------------------------------------
+# Data augmentation
+# ---------------------------------------------------------------------------
+
+
+def augmentation_panel(*, seed: int = 0, n_digits: int = 8, copies: int = 2) -> Panel:
+    """``n_digits`` digits (top row) and ``copies`` random augmented versions
+    of each (rows below), in one mosaic image. Sliders: the largest shift
+    (pixels), the largest angle (degrees) and the noise σ; "new seed" draws
+    new transformations. ``compute`` returns the (64, n_digits·(copies+1))
+    images; ``panel.originals`` the digits.
+    """
+    X, y = data.load_digits()
+    originals = jnp.asarray(np.asarray(X)[:, :n_digits])
+    rows = copies + 1
+    fig, ax = figure(figsize=(8.0, 3.2))
+    mosaic = ax.imshow(np.zeros((9 * rows - 1, 9 * n_digits - 1)), cmap="gray_r",
+                       vmin=0, vmax=1, interpolation="nearest")  # fmt: skip
+    ax.set(xticks=[], yticks=[9 * k + 3.5 for k in range(rows)])
+    ax.set_yticklabels(["original"] + [f"copy {k}" for k in range(1, rows)])
+    fig.tight_layout()
+
+    controls = {
+        "max_shift": widgets.FloatSlider(0.5, min=0.0, max=2.0, step=0.25,
+                                         description="shift (px)"),
+        "max_angle": widgets.FloatSlider(15.0, min=0.0, max=45.0, step=1.0,
+                                         description="angle (°)"),
+        "noise": widgets.FloatSlider(0.05, min=0.0, max=0.3, step=0.01,
+                                     description="noise σ"),
+    }  # fmt: skip
+
+    def compute(*, max_shift, max_angle, noise, key):
+        keys = jax.random.split(key, copies)
+        out = [originals]
+        for k in keys:
+            out.append(augment.random_augment(
+                k, originals, max_shift=max_shift, max_angle=max_angle, noise=noise
+            ))  # fmt: skip
+        return jnp.concatenate(out, axis=1)
+
+    def draw(images):
+        images = np.asarray(images)
+        canvas = np.full((9 * rows - 1, 9 * n_digits - 1), np.nan)
+        for k in range(rows * n_digits):
+            r, c = divmod(k, n_digits)
+            canvas[9 * r : 9 * r + 8, 9 * c : 9 * c + 8] = images[:, k].reshape(8, 8)
+        mosaic.set_data(canvas)
+        return False
+
+    panel = Panel(
+        controls, compute, draw, fig=fig, seed=seed, animated=[mosaic], columns=3,
+        title="<b>Augmented digits</b>: each copy gets its own random shift, "
+        "rotation and noise",
+    )  # fmt: skip
+    panel.originals = np.asarray(originals)
+    return panel
