@@ -59,7 +59,12 @@ def assert_sweep_is_clean(
     panel, *, rounds: int = 20, seed: int = 0, new_seed: bool = True,
     expect_blits: bool = True,
 ) -> None:  # fmt: skip
-    """Sweep every control (min/mid/max, then random combinations)."""
+    """Sweep every control (min/mid/max, then random combinations).
+
+    Then move each slider once more and check the blitted frame: it leaves
+    the figure not stale, and it shows what the figure drawn in its own
+    z-order shows.
+    """
     figs = len(plt.get_fignums())
     rng = np.random.default_rng(seed)
     with count_compiles() as c:
@@ -86,6 +91,11 @@ def assert_sweep_is_clean(
             blits = panel.blits
             panel.set(**{name: random_value(w, rng)})
             if panel.blits > blits:
+                # Drawing the animated artists must not leave the figure
+                # stale: ipympl would redraw it in full, that draw would
+                # leave it stale again, and so on (an animated legend or
+                # annotation did this: the kernel repainted forever).
+                assert not panel.fig.stale, f"moving {name} left the figure stale"
                 bad = blit_matches_full_draw(panel)
                 assert bad < 0.01, f"moving {name}: {bad:.1%} of pixels differ"
 

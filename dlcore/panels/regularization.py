@@ -77,16 +77,13 @@ def diagnosis_panel(
         np.zeros((n, n)), origin="lower", extent=(0, 100 * emax, 0, 100 * emax),
         cmap=cmap, vmin=-0.5, vmax=3.5, interpolation="nearest", aspect="auto",
     )  # fmt: skip
-    examples = []
     for k, (tr, dv) in enumerate(WORKED_EXAMPLES):
-        examples += ax.plot(100 * tr, 100 * dv, "o", color="0.45", ms=5)
-        examples.append(ax.annotate(
-            f"ex. {k + 1}", (100 * tr, 100 * dv), xytext=(4, 3),
-            textcoords="offset points", fontsize=7, color="0.35",
-        ))  # fmt: skip
+        ax.plot(100 * tr, 100 * dv, "o", color="0.45", ms=5)
+        ax.annotate(f"ex. {k + 1}", (100 * tr, 100 * dv), xytext=(4, 3),
+                    textcoords="offset points", fontsize=7, color="0.35")  # fmt: skip
     for code, name in enumerate(regularization.DIAGNOSES):
         ax.plot([], [], "s", color=_REGION_COLORS[code], ms=9, label=name)
-    legend = ax.legend(loc="upper left", fontsize="x-small", framealpha=0.9, ncol=2)
+    ax.legend(loc="upper left", fontsize="x-small", framealpha=0.9, ncol=2)
     (point,) = ax.plot([], [], "o", color="black", ms=9, mfc="gold")
     ax.set(xlabel="train error (%)", ylabel="dev error (%)",
            xlim=(0, 100 * emax), ylim=(0, 100 * emax))  # fmt: skip
@@ -135,14 +132,13 @@ def diagnosis_panel(
         gap_var.set_position((2, 100 * dv + 0.5))
         gap_var.set_text(f"variance\n{100 * (dv - tr):+.1f}")
         verdict.set_text(f"diagnosis: {name}")
-        return False
+        # new regions (the base moved): redraw everything, so the examples
+        # and the legend stay on top of them; other moves blit
+        return codes is not None
 
     panel = Panel(
         controls, compute, draw, fig=fig, show_seed=False,
-        # the regions move with the base error; what sits on them is drawn
-        # after them (examples, their labels, the legend), or it would vanish
-        animated=[image, *examples, legend, point, *bars, gap_bias, gap_var,
-                  verdict],
+        animated=[point, *bars, gap_bias, gap_var, verdict],
         title="<b>Bias or variance?</b> high bias: train − base > "
         f"{100 * bias_tol:g} points; high variance: dev − train > "
         f"{100 * variance_tol:g} points",
