@@ -421,6 +421,14 @@ def print_table(title: str, unit: str, times, scale: float, ref: str) -> dict:
     return {name: st[0] for name, st in stats.items()}
 
 
+def print_sanity(steps: int, params0, X, Y, output: str, trainers: dict) -> None:
+    """The NumPy cost from the shared start and after each trainer's last run."""
+    print(f"  sanity: cost after {steps} steps from the same init (NumPy formula):")
+    print(f"    {'initial params':<30}{np_cost(params0, X, Y, output):.6f}")
+    for name, tr in trainers.items():
+        print(f"    {name:<30}{np_cost(tr.get_params(), X, Y, output):.6f}")
+
+
 def load_str() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
@@ -509,10 +517,7 @@ def bench_step(
     )
     for name, s in compile_s.items():
         print(f"  compile time, {name}: {s * 1e3:.0f} ms (first call, incl. 1 step)")
-    print(f"  sanity: cost after {steps} steps from the same init (NumPy formula):")
-    print(f"    {'initial params':<30}{np_cost(params0, X, Y, 'softmax'):.6f}")
-    for name, tr in trainers.items():
-        print(f"    {name:<30}{np_cost(tr.get_params(), X, Y, 'softmax'):.6f}")
+    print_sanity(steps, params0, X, Y, "softmax", trainers)
     return medians
 
 
@@ -569,10 +574,7 @@ def bench_run(
         f"(first call {first_fit * 1e3:.0f} ms minus the median run)"
     )
     print(f"  compile time, dlcore jit step: {first_step * 1e3:.0f} ms (first call)")
-    print(f"  sanity: cost after {STEPS_B} steps from the same init (NumPy formula):")
-    print(f"    {'initial params':<30}{np_cost(params0, X, Y, 'sigmoid'):.6f}")
-    for name, tr in trainers.items():
-        print(f"    {name:<30}{np_cost(tr.get_params(), X, Y, 'sigmoid'):.6f}")
+    print_sanity(STEPS_B, params0, X, Y, "sigmoid", trainers)
     return medians
 
 

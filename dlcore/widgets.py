@@ -204,10 +204,11 @@ def _full_frame_png(canvas) -> bytes | None:
         return None
     pixels = np.asarray(canvas.get_renderer().buffer_rgba())
     canvas.set_image_mode("full")
-    canvas._last_buff = pixels.view(np.uint32).squeeze(2)  # only its shape is used
+    # ipympl reads these pixels for its data URL until the browser is live
+    canvas._last_buff = pixels.view(np.uint32).squeeze(2)
     canvas._force_full = False
     canvas._png_is_old = False
-    opaque = bool(pixels[0, 0, 3] == 255) and bool((pixels[..., 3] == 255).all())
+    opaque = bool((pixels[..., 3] == 255).all())
     data = np.ascontiguousarray(pixels[..., :3]) if opaque else pixels
     with io.BytesIO() as png:
         PIL.Image.fromarray(data).save(png, format="png", compress_level=1)

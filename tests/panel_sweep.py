@@ -10,6 +10,8 @@ moves repaint by blitting (unless ``expect_blits=False``).
 
 from __future__ import annotations
 
+import contextlib
+
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
@@ -55,6 +57,26 @@ def random_value(w, rng):
     return float(rng.uniform(w.min, w.max))
 
 
+@contextlib.contextmanager
+def moves_are_clean(panel, *, expect_blits: bool = True):
+    """Around moves made in the block, then the lecture toggle on and off.
+
+    Asserts afterwards: no callback error, no compilation, no new figure,
+    and (unless ``expect_blits=False``) that ordinary moves repaint by
+    blitting.
+    """
+    figs = len(plt.get_fignums())
+    with count_compiles() as c:
+        yield
+        panel.lecture_button.value = True
+        panel.lecture_button.value = False
+    assert panel.errors == [], panel.errors
+    assert c.count == 0, f"{c.count} compilation(s) after warm-up"
+    assert len(plt.get_fignums()) == figs, "a move created a figure"
+    if expect_blits:
+        assert panel.blits > 0  # ordinary moves repaint by blitting
+
+
 def assert_sweep_is_clean(
     panel, *, rounds: int = 20, seed: int = 0, new_seed: bool = True,
     expect_blits: bool = True,
@@ -65,9 +87,8 @@ def assert_sweep_is_clean(
     the figure not stale, and it shows what the figure drawn in its own
     z-order shows.
     """
-    figs = len(plt.get_fignums())
     rng = np.random.default_rng(seed)
-    with count_compiles() as c:
+    with moves_are_clean(panel, expect_blits=expect_blits):
         for name, w in panel.controls.items():
             for v in sweep_values(w):
                 panel.set(**{name: v})
@@ -75,13 +96,7 @@ def assert_sweep_is_clean(
             panel.set(**{k: random_value(w, rng) for k, w in panel.controls.items()})
         if new_seed:
             panel.new_seed()
-        panel.lecture_button.value = True
-        panel.lecture_button.value = False
-    assert panel.errors == [], panel.errors
-    assert c.count == 0, f"{c.count} compilation(s) after warm-up"
-    assert len(plt.get_fignums()) == figs, "a move created a figure"
     if expect_blits:
-        assert panel.blits > 0  # ordinary moves repaint by blitting
         # a blitted frame shows what a full redraw shows (nothing hidden)
         canvas = panel.fig.canvas
         canvas.draw()
