@@ -717,6 +717,9 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--no-course", action="store_true", help="skip notebooks/*.ipynb")
     ap.add_argument("--json", type=Path, help="also write raw results here")
+    ap.add_argument(
+        "--only", nargs="+", metavar="TEXT", help="only notebooks whose path has one"
+    )
     args = ap.parse_args(argv)
     presses = args.presses or (8 if args.quick else 30)
     drag_seconds = args.drag_seconds or (1.0 if args.quick else 2.0)
@@ -746,6 +749,8 @@ def main(argv=None) -> int:
             Target(f"notebooks/{p.name}", p.stem)
             for p in sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
         ]
+    if args.only:
+        targets = [t for t in targets if any(o in t.path for o in args.only)]
     skipped = [t for t in targets if not all(_have(m) for m in t.requires)]
     targets = [t for t in targets if t not in skipped]
     extra = {

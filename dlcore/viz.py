@@ -205,6 +205,7 @@ def update_nonfinite(
         mask = np.asarray(mask, dtype=bool).reshape(-1)
         starts = mask & ~np.concatenate(([False], mask[:-1]))
         line.set_data(x[starts], np.full(int(starts.sum()), line._dlcore_edge_y))
+        line.set_visible(bool(starts.any()))  # hidden: a blit skips it
     text = describe_nonfinite(x, y, what=what, log=log)
     text = f"{name}: {text}" if (text and name) else text
     marks.label.set_text(text)

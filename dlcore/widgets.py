@@ -53,8 +53,10 @@ import functools
 import html
 import io
 import itertools
+import struct
 import time
 import traceback
+import zlib
 from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
@@ -62,7 +64,6 @@ from typing import NamedTuple
 import ipywidgets as widgets
 import jax
 import numpy as np
-import PIL.Image
 import traitlets
 
 from dlcore import viz
@@ -191,12 +192,43 @@ def _running_loop():
         return None
 
 
-def _full_frame_png(canvas) -> bytes | None:
-    """ipympl's frame encoder, replaced: always a whole frame, fast zlib.
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """An (h, w, 4) uint8 RGBA image as PNG bytes, encoded for speed.
 
-    matplotlib's ``get_diff_image`` encodes with Pillow's default zlib level
-    (6). Measured on a 768×312 panel frame: 22 ms at level 6, 10 ms at level 1
-    for the same size (~70 KB), and 8.5 ms for RGB instead of RGBA. The frame is
+    One IDAT chunk, filter type 0 (None) on every row, zlib level 1, and RGB
+    (colour type 2) when every pixel is opaque, else RGBA (type 6). Row r of
+    the raw stream is ``[0, pixels[r].ravel()]`` (PNG spec, section 7.2).
+    On a 768×312 panel frame this takes ~3 ms against ~8.5 ms for Pillow at
+    its fastest level, for a file of about the same size
+    (``benchmarks/bench_render.py`` prints the encode time per slider).
+    """
+    h, w, _ = pixels.shape
+    opaque = bool((pixels[..., 3] == 255).all())
+    ch = 3 if opaque else 4
+    raw = np.zeros((h, 1 + w * ch), np.uint8)  # column 0: the filter byte
+    raw[:, 1:].reshape(h, w, ch)[...] = pixels[..., :ch]
+    header = struct.pack(">IIBBBBB", w, h, 8, 2 if opaque else 6, 0, 0, 0)
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"IDAT", zlib.compress(raw, 1)),
+            _png_chunk(b"IEND", b""),
+        ]
+    )
+
+
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    """length, tag, data, CRC-32 of tag + data (PNG spec, section 5.3)."""
+    crc = zlib.crc32(data, zlib.crc32(tag))
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+
+def _full_frame_png(canvas) -> bytes | None:
+    """ipympl's frame encoder, replaced: always a whole frame, fast PNG.
+
+    matplotlib's ``get_diff_image`` encodes with Pillow at zlib level 6
+    (~22 ms for a 768×312 frame); :func:`png_bytes` takes ~3 ms. The frame is
     always whole (never a diff against the previous one), because a diff frame
     painted over a lost or overtaken frame leaves a wrong picture.
     """
@@ -208,11 +240,7 @@ def _full_frame_png(canvas) -> bytes | None:
     canvas._last_buff = pixels.view(np.uint32).squeeze(2)
     canvas._force_full = False
     canvas._png_is_old = False
-    opaque = bool((pixels[..., 3] == 255).all())
-    data = np.ascontiguousarray(pixels[..., :3]) if opaque else pixels
-    with io.BytesIO() as png:
-        PIL.Image.fromarray(data).save(png, format="png", compress_level=1)
-        return png.getvalue()
+    return png_bytes(pixels)
 
 
 class Panel:
@@ -232,6 +260,12 @@ class Panel:
             cached background (blitting), which skips re-laying-out every tick
             label and legend. None: always redraw the whole figure.
         fig: the figure (made once, e.g. with :func:`figure`).
+        readout: ``readout(result) -> str`` (HTML): one line shown right above
+            the figure, updated after every render (``panel.readout``). Words
+            and numbers that change on every move belong here rather than in
+            a text artist: every text drawn into a frame costs the kernel
+            ~1-5 ms per move (its glyphs are rasterized again), the HTML
+            line next to nothing.
         seed: the starting PRNG seed; ``key = jax.random.key(seed)``.
         warmup: ``"auto"`` (every combination of the discrete controls), a
             list of ``{name: value}`` overrides, or None (no warm-up).
@@ -262,6 +296,7 @@ class Panel:
         show_seed: bool = True,
         animated=None,
         coalesce_delay: float = 0.0,
+        readout: Callable | None = None,
     ):
         self.controls = dict(controls)
         self.compute, self.draw, self.fig = compute, draw, fig
@@ -282,6 +317,7 @@ class Panel:
         self._displayed = False
         self._clicks = {}
         self._animated = animated
+        self._readout = readout
         self._background = None
         self.blits = 0  # renders repainted by blitting (the rest: full draws)
         if animated is not None:
@@ -312,6 +348,7 @@ class Panel:
             "value",
         )
         self.log = widgets.HTML(value="")
+        self.readout = widgets.HTML(value="")
         grid = widgets.GridBox(
             list(self.controls.values()),
             layout=widgets.Layout(grid_template_columns=f"repeat({columns}, auto)"),
@@ -341,7 +378,8 @@ class Panel:
             if show_seed
             else [self.lecture_button]
         )
-        self.widget = widgets.VBox([*header, grid, buttons, view, self.log])
+        readout = [self.readout] if self._readout is not None else []
+        self.widget = widgets.VBox([*header, grid, buttons, *readout, view, self.log])
 
     def _on_canvas_msg(self, _canvas, content, _buffers) -> None:
         """The browser's canvas is live: put it where the stand-in image was."""
@@ -497,6 +535,10 @@ class Panel:
                 return False
             full = bool(self.draw(result)) or full
             self._repaint(full)
+            if self._readout is not None:
+                text = self._readout(result)
+                if text != self.readout.value:
+                    self.readout.value = text
             t2 = time.perf_counter()
         except Exception as exc:  # shown, never swallowed
             self._report("render", values, exc)
@@ -540,13 +582,24 @@ class Panel:
                 self.fig.draw_artist(artist)
             canvas.blit(self.fig.bbox)  # ipympl: sends the changed pixels now
             self.blits += 1
-        elif self._image is None:
-            # ipympl: the browser asks for a full frame later; until that draw
-            # re-captures it, the old background is stale, so do not blit on it
+        elif self._image is None and not self._canvas_is_live():
+            # ipympl before the browser's canvas has said hello: it asks for a
+            # frame itself once it is live (a frame sent now could not be
+            # shown); until that draw re-captures the background, do not blit
             self._background = None
             canvas.draw_idle()
         else:
-            canvas.draw()  # plain Agg (tests, scripts): render now
+            # render now and (ipympl) send the frame: letting the browser
+            # request it (draw_idle) would add a round trip to every full
+            # redraw. The draw event re-captures the background.
+            canvas.draw()
+
+    def _canvas_is_live(self) -> bool:
+        """ipympl: the browser's canvas is on screen and takes PNG frames."""
+        canvas = self.fig.canvas
+        return self._placeholder is None and not getattr(
+            canvas, "syncing_data_url", False
+        )
 
     # -- buttons --------------------------------------------------------------
 

@@ -80,7 +80,7 @@ def test_hist_panel_draws_the_histograms(panels):
     for l in range(depth):
         np.testing.assert_allclose(axes[l].patches[0].get_data()[0], h.pre[l])
         np.testing.assert_allclose(axes[depth + l].patches[0].get_data()[0], h.post[l])
-    assert "m = 16, BN on" in axes[depth].texts[-1].get_text()
+    assert "m = 16, BN on" in panel.readout.value
 
 
 def test_bn_keeps_every_layer_at_unit_scale_and_plain_net_does_not():
@@ -115,7 +115,7 @@ def test_lr_panel_shows_the_selected_alpha_and_marks_divergence(panels):
         np.testing.assert_allclose(with_bn, sweep.loss[1, i], rtol=1e-6)
         finite = np.isfinite(sweep.loss[0, i])
         np.testing.assert_allclose(plain[finite], sweep.loss[0, i][finite], rtol=1e-6)
-        text = " ".join(t.get_text() for t in ax.texts)
+        text = " ".join([*(t.get_text() for t in ax.texts), panel.readout.value])
         assert ("no BN: diverged" in text) == bool(div[0, i])
         if not np.isfinite(sweep.loss[0, i]).all():
             assert "no BN: " in text and ("NaN" in text or "overflow" in text)

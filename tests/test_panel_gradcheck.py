@@ -61,7 +61,7 @@ def test_eps_marker_sits_on_dlcore_two_sided_error(panels, eps):
     ref = gradcheck.relative_error(approx, exact)
     # marker order: for each dtype (float32, float64), one-sided then two-sided
     assert y[3] == pytest.approx(ref, rel=1e-3)
-    assert f"ε = {eps:.1e}" in ax.texts[-1].get_text()
+    assert f"ε = {eps:.1e}: two-sided" in panel.readout.value
 
 
 def test_eps_curves_drawn_are_the_four_curves(panels):

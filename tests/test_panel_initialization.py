@@ -91,6 +91,7 @@ def test_init_panel_marks_zeros_and_out_of_range(panels):
     panel.set(scheme="normal")
     texts = " | ".join(t.get_text() for ax in panel.fig.axes for t in ax.texts)
     assert "> 3 (top row) from layer 1" in texts
+    texts += " | " + panel.readout.value
     assert "n·Var(W) = 100" in texts
     assert panel.errors == []
 

@@ -119,7 +119,8 @@ def test_dashboard_draws_what_the_trained_networks_compute(panels):
                                          HIST_EDGES)  # fmt: skip
                 drawn = ax_h.patches[0].get_data().values
                 np.testing.assert_array_equal(drawn, np.maximum(counts, 0.5))
-                assert f"{np.mean(np.abs(w) < 0.01):.0%} with |w|" in ax_h.get_title()
+                near = f"{np.mean(np.abs(w) < 0.01):.0%} of the weights with |w|"
+                assert near in panel.readout.value
                 np.testing.assert_allclose(
                     ax_a.lines[1].get_ydata(), g.dev_acc[g.regs.index(reg), :, j]
                 )

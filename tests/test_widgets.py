@@ -337,7 +337,8 @@ def test_ewa_panel_annotates_the_window_and_bolds_the_toggled_curve(panels):
     panel = panels["ewa"]
     panel.set(beta=0.98, bias_correction=True)
     ax = panel.fig.axes[0]
-    assert any("≈ 1/(1−β) = 50 days" in t.get_text() for t in ax.texts)
+    assert "≈ 1/(1 − β) = <b>50 days</b>" in panel.readout.value
+    assert panel.readout in panel.widget.children
     window = next(ln for ln in ax.lines if ln.get_marker() == "|")
     x = window.get_xdata()
     assert x[1] - x[0] == pytest.approx(50)
@@ -471,3 +472,22 @@ def test_ipympl_panel_shows_a_standin_frame_until_the_browser_canvas_is_live():
     assert {"image/png", "application/vnd.jupyter.widget-view+json"} <= set(
         out["bundle"]
     )
+
+
+@pytest.mark.parametrize("opaque", [True, False])
+def test_png_bytes_decodes_to_the_same_pixels_with_pillow(opaque):
+    import io
+
+    import PIL.Image
+
+    from dlcore.widgets import png_bytes
+
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    if opaque:
+        pixels[..., 3] = 255
+    im = PIL.Image.open(io.BytesIO(png_bytes(pixels)))
+    assert im.mode == ("RGB" if opaque else "RGBA")
+    assert im.size == (53, 37)
+    want = pixels[..., :3] if opaque else pixels
+    np.testing.assert_array_equal(np.asarray(im), want)

@@ -63,10 +63,7 @@ def hist_panel(*, depth: int = 4, width: int = 64, seed: int = 0) -> Panel:
                         fontsize="x-small", va="top", color="tab:red")
         for r in range(2)
     ]  # fmt: skip
-    info = axes[1, 0].text(0.99, 0.005, "", ha="right", va="bottom", fontsize="small",
-                           transform=fig.transFigure, clip_on=False)  # fmt: skip
-    info.set_in_layout(False)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.tight_layout()
     draws = {}
 
     def params_for(key):
@@ -90,17 +87,20 @@ def hist_panel(*, depth: int = 4, width: int = 64, seed: int = 0) -> Panel:
             f"{out[worst]:.0%} of layer {worst + 1} outside [−4, 4]"
             if out[worst] > 0.01 else ""
         )  # fmt: skip
+        return False
+
+    def readout(result):
+        scale, m, bn, _, _, sd_pre, sd_post, _ = result
         sds = ", ".join(f"{s:.2g}" for s in sd_pre)
         sdp = ", ".join(f"{s:.2g}" for s in sd_post)
-        info.set_text(
+        return (
             f"scale {scale:.2f}, m = {m}, BN {'on' if bn else 'off'} · std of Z[l]: "
             f"{sds} · of Z̃[l]: {sdp}"
         )
-        return False
 
     return Panel(
-        controls, compute, draw, fig=fig, seed=seed,
-        animated=[*pre, *post, *notes, info],
+        controls, compute, draw, fig=fig, seed=seed, readout=readout,
+        animated=[*pre, *post, *notes],
         title="<b>What BN does to each layer</b>: grey, Z = W A before BN; blue, "
         "Z̃ = γ Z<sub>norm</sub> + β after BN (γ = 1, β = 0). Without BN, Z̃ = Z.",
     )  # fmt: skip
@@ -159,13 +159,15 @@ def lr_panel(
                 words.append(f"{name}: diverged")
             else:
                 words.append(f"{name}: J = {final[row, i]:.3f}")
-        text = f"α = {alphas[i]:.3g} · " + " · ".join(words)
-        viz.update_series(series, y=plain, y2=with_bn, text=text)
+        state["text"] = f"α = {alphas[i]:.3g} · " + " · ".join(words)
+        viz.update_series(series, y=plain, y2=with_bn)
         vline.set_xdata([alphas[i], alphas[i]])
         return False
 
+    state = {"text": ""}
     panel = Panel(
         controls, compute, draw, fig=fig, show_seed=False,
+        readout=lambda _result: state["text"],
         animated=[*viz.artists_of(series), vline],
         title=f"<b>Gradient descent with and without BN</b>: a [2, 32×5, 1] ReLU "
         f"net on the moons, {alphas.size} learning rates × 2 nets trained up front",

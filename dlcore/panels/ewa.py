@@ -1,8 +1,9 @@
 """Exponentially weighted averages of a year of daily temperatures, live.
 
 A β slider (logarithmic in 1 − β, readout β), the window 1/(1 − β) drawn as a
-bracket, and both EWAs at once: bias-corrected v_t / (1 − β^t) and the plain
-v_t with its start-up dip (v_0 = 0). The toggle picks which one is bold.
+bracket and written in the readout line above the figure, and both EWAs at
+once: bias-corrected v_t / (1 − β^t) and the plain v_t with its start-up dip
+(v_0 = 0). The toggle picks which one is bold.
 """
 
 from __future__ import annotations
@@ -66,10 +67,7 @@ def ewa_panel(
         dots.set_ydata(theta)
         w = 1.0 / (1.0 - beta)
         window.set_data([max(1.0, days - w), days], [0.04, 0.04])
-        viz.update_series(
-            series, y=v, y2=v_unc,
-            text=f"β = {beta:.4g}: averages over ≈ 1/(1−β) = {w:.0f} days",
-        )  # fmt: skip
+        viz.update_series(series, y=v, y2=v_unc)
         bold, thin = (series.line, series.line2)[:: 1 if corrected else -1]
         viz.set_base_linewidth(bold, 2.6)
         viz.set_base_linewidth(thin, 1.0)
@@ -81,8 +79,15 @@ def ewa_panel(
         ax.set_ylim(ylim)
         return True  # a new seed moved the y axis: redraw everything
 
+    def readout(result):
+        beta = result[0]
+        return (
+            f"β = {beta:.4g}: v<sub>t</sub> averages over ≈ 1/(1 − β) = "
+            f"<b>{1.0 / (1.0 - beta):.0f} days</b> (the bracket, bottom right)"
+        )
+
     return Panel(
-        controls, compute, draw, fig=fig, seed=seed,
+        controls, compute, draw, fig=fig, seed=seed, readout=readout,
         animated=[dots, window, *viz.artists_of(series)],
         title="<b>Exponentially weighted average</b> v<sub>t</sub> = β v<sub>t−1</sub>"
         " + (1 − β) θ<sub>t</sub>",

@@ -79,10 +79,6 @@ def eps_panel(*, eps: float = 1e-7, seed: int = 0) -> Panel:
     ax.legend(loc="lower left", fontsize="x-small", ncol=2)
     vline = ax.axvline(eps, color="0.3", lw=1.0)
     (dots,) = ax.plot([], [], "o", color="black", ms=5, zorder=5)
-    readout = ax.text(
-        0.99, 0.03, "", transform=ax.transAxes, ha="right", va="bottom",
-        fontsize="small", color="0.15",
-    )  # fmt: skip
     ax.set_title(
         f"Grad check of a {list(problem.config.layer_dims)} tanh net "
         f"({curves.n} parameters), dθ from backprop in float64",
@@ -99,16 +95,19 @@ def eps_panel(*, eps: float = 1e-7, seed: int = 0) -> Panel:
         e, errs = result
         vline.set_xdata([e, e])
         dots.set_data([e] * len(keys), [errs[k] for k in keys])
-        two64, two32 = errs[("two_sided", "float64")], errs[("two_sided", "float32")]
-        readout.set_text(
-            f"ε = {e:.1e}   two-sided: float64 {two64:.1e} ({verdict(two64)}), "
-            f"float32 {two32:.1e}"
-        )
         return False
 
+    def readout(result):
+        e, errs = result
+        two64, two32 = errs[("two_sided", "float64")], errs[("two_sided", "float32")]
+        return (
+            f"ε = {e:.1e}: two-sided difference, float64 {two64:.1e} "
+            f"({verdict(two64)}), float32 {two32:.1e}"
+        )
+
     panel = Panel(
-        controls, compute, draw, fig=fig, show_seed=False,
-        animated=[vline, dots, readout],
+        controls, compute, draw, fig=fig, show_seed=False, readout=readout,
+        animated=[vline, dots],
         title="<b>Choosing ε</b>: truncation error (large ε) against round-off "
         "(small ε)",
     )  # fmt: skip

@@ -118,21 +118,26 @@ def init_panel(
         std.line.set_data(x, viz._drawable(h.std, True))
         full |= _set_log_ylim(ax_s, log_limits(h.std, ax_s.get_ylim()))
         sd = init.std(scheme, n, n, s)
-        gain = depth.FORWARD_GAIN[act]
         if sd > 0 and np.isfinite(h.std[0]) and h.std[0] > 0:
             t = depth.activation_theory(act, math.sqrt(n) * sd, L, h.std[0])
             theory.set_data(x, np.clip(t, *ax_s.get_ylim()))
-            std.text.set_text(
-                f"n·Var(W) = {n * sd * sd:.3g};  × {math.sqrt(n * sd * sd * gain):.3g}"
-                " per layer"
-            )
         else:
             theory.set_data(x, np.full(L, np.nan))
-            std.text.set_text(f"{scheme}: every W[l] entry is the same number")
         return full
 
+    def readout(result):
+        scheme, s, act, _ = result
+        sd = init.std(scheme, n, n, s)
+        if sd == 0:
+            return f"{scheme}: every W[l] entry is the same number (theory: none)"
+        gain = depth.FORWARD_GAIN[act]
+        return (
+            f"{scheme} × {s:.3g}: n·Var(W) = {n * sd * sd:.3g}; theory (dashed): "
+            f"std(A[l]) × {math.sqrt(n * sd * sd * gain):.3g} per layer"
+        )
+
     return Panel(
-        controls, compute, draw, fig=fig,
+        controls, compute, draw, fig=fig, readout=readout,
         animated=[image, note, theory, *viz.artists_of(std)],
         title=f"<b>A {L}-layer net at initialisation</b>: {n} units per layer, "
         "X ~ N(0, 1), b = 0, W[l] from the scheme × scale",

@@ -290,12 +290,7 @@ class _View:
         run = runs[b]
         viz.update_paths(self.path, run.W[None])
         viz.update_series(self.batch, x=run.epochs[:-1], y=run.batch_cost)
-        viz.update_series(
-            self.curve, x=run.epochs, y=run.cost,
-            text=f"b = {b}: ⌈m/b⌉ = {run.steps_per_epoch} "
-            f"step{'s' if run.steps_per_epoch > 1 else ''} per epoch\n"
-            f"{1e3 * run.epoch_time:.2f} ms per epoch (median)",
-        )  # fmt: skip
+        viz.update_series(self.curve, x=run.epochs, y=run.cost)
         viz.update_series(self.timed, x=run.seconds[1:], y=self.gap(run))
         return full
 
@@ -357,9 +352,18 @@ def minibatch_panel(
     def compute(*, batch_size, key):
         return train_all(key), batch_size
 
+    def readout(result):
+        runs, b = result
+        run = runs[b]
+        steps = run.steps_per_epoch
+        return (
+            f"b = {b}: ⌈m/b⌉ = {steps} step{'s' if steps > 1 else ''} per epoch, "
+            f"{1e3 * run.epoch_time:.2f} ms per epoch (median)"
+        )
+
     panel = Panel(
         {"batch_size": slider}, compute, view.draw, fig=view.fig, seed=seed,
-        animated=view.animated, columns=1, warmup=None,
+        animated=view.animated, columns=1, warmup=None, readout=readout,
         title=f"<b>Mini-batch gradient descent</b>: logistic regression, m = {m}, "
         f"{epochs} epochs, α = {learning_rate:g} (every b trained once, up front)",
     )  # fmt: skip

@@ -344,8 +344,6 @@ def regularization_panel(
     d.points.set_sizes([30])
     ax.set(xticks=[], yticks=[])
     ax.set_title(f"{g.X_train.shape[1]} training points", fontsize=9)
-    box = dict(boxstyle="round", fc="white", ec="0.7", alpha=0.9)
-    acc_text = ax.text(0.02, 0.03, "", transform=ax.transAxes, fontsize=8, bbox=box)
     x = np.arange(nl)
     (l_train,) = axa.plot(x, np.zeros(nl), "o-", color="tab:blue", ms=3, label="train")
     (l_dev,) = axa.plot(x, np.zeros(nl), "s-", color="tab:orange", ms=3, label="dev")
@@ -353,13 +351,13 @@ def regularization_panel(
     axa.set(xticks=x, ylim=(0.45, 1.02), xlabel="λ", ylabel="accuracy")
     axa.set_xticklabels([f"{v:g}" for v in g.lambds], fontsize=7)
     axa.legend(loc="lower left", fontsize="x-small")
-    kp_text = axa.set_title(" ", fontsize=9)
+    axa.set_title("accuracy vs λ (ring: this λ)", fontsize=9)
     steps = axh.stairs(np.ones(HIST_EDGES.size - 1), HIST_EDGES, fill=True,
                        color="tab:purple", alpha=0.8, baseline=0.5)  # fmt: skip
     n_w = g.weights.shape[-1]
     axh.set(yscale="log", ylim=(0.5, 2 * n_w), xlim=(HIST_EDGES[0], HIST_EDGES[-1]),
             xlabel="weight value w (all W[l])", ylabel="count")  # fmt: skip
-    zero_text = axh.set_title(" ", fontsize=9)
+    axh.set_title("every weight of the network", fontsize=9)
     fig.tight_layout()
 
     controls = {
@@ -387,22 +385,25 @@ def regularization_panel(
         r, i, j = idx
         viz.update_decision_boundary(d, g.probs[r, i, j])
         tr, dv = g.train_acc[r, i, j], g.dev_acc[r, i, j]
-        acc_text.set_text(f"train {tr:.1%} · dev {dv:.1%}")
         l_train.set_ydata(g.train_acc[r, :, j])
         l_dev.set_ydata(g.dev_acc[r, :, j])
         ring.set_data([i, i], [tr, dv])
-        kp_text.set_text(f"{REGS[r].upper()}, keep_prob = {g.keep_probs[j]:g}")
         steps.set_data(values=np.maximum(g.hist[r, i, j], 0.5))
-        zero_text.set_text(
-            f"{g.near_zero[r, i, j]:.0%} with |w| < {NEAR_ZERO:g} · "
-            f"‖W‖ = {g.norm[r, i, j]:.1f}"
-        )
         return False
+
+    def readout(idx):
+        r, i, j = idx
+        return (
+            f"{REGS[r].upper()}, λ = {g.lambds[i]:g}, keep_prob = "
+            f"{g.keep_probs[j]:g}: train {g.train_acc[r, i, j]:.1%} · dev "
+            f"{g.dev_acc[r, i, j]:.1%} · {g.near_zero[r, i, j]:.0%} of the weights "
+            f"with |w| &lt; {NEAR_ZERO:g} · ‖W‖ = {g.norm[r, i, j]:.1f}"
+        )
 
     panel = Panel(
         controls, compute, draw, fig=fig, seed=seed, show_seed=False,
-        animated=[d.image, d.text, acc_text, l_train, l_dev, ring, kp_text, steps,
-                  zero_text],
+        readout=readout,
+        animated=[d.image, d.text, l_train, l_dev, ring, steps],
         title=f"<b>L2, L1 and dropout</b> on a {list(g.configs['l2'].layer_dims)} "
         f"network, {len(REGS) * g.train_acc[0].size} trainings done up front",
     )  # fmt: skip

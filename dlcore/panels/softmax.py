@@ -83,9 +83,6 @@ def temperature_panel(*, z=WORKED_Z, T: float = 1.0, zmax: float = 6.0) -> Panel
     )  # fmt: skip
     ax.axhline(1.0 / C, color="tab:orange", ls=":", lw=1.5, label=f"uniform 1/{C}")
     labels = [ax.text(k, 0.0, "", ha="center", va="bottom", fontsize=9) for k in x]
-    info = ax.text(
-        0.98, 0.97, "", transform=ax.transAxes, ha="right", va="top", fontsize=9
-    )
     ax.set(ylim=(0, 1.22), xticks=x, ylabel="probability", xlim=(-0.6, C - 0.4))
     ax.set_xticklabels([f"class {k + 1}" for k in x])
     ax.legend(loc="upper left", fontsize="small")
@@ -105,13 +102,16 @@ def temperature_panel(*, z=WORKED_Z, T: float = 1.0, zmax: float = 6.0) -> Panel
             box.set_height(h)
             lab.set_position((k, p[k] + 0.01))
             lab.set_text(f"{p[k]:.3f}")
-        zs = ", ".join(f"{v:g}" for v in zv)
-        info.set_text(f"z = [{zs}],  T = {T:.3g}")
         return False  # only the animated artists changed: blit
 
+    def readout(result):
+        T, zv, p = result
+        zs = ", ".join(f"{v:g}" for v in zv)
+        return f"z = [{zs}], T = {T:.3g}: the largest probability is {p.max():.3f}"
+
     return Panel(
-        controls, compute, draw, fig=fig, show_seed=False,
-        animated=[*bars, *hard, *labels, info], columns=5,
+        controls, compute, draw, fig=fig, show_seed=False, readout=readout,
+        animated=[*bars, *hard, *labels], columns=5,
         title="<b>softmax(z / T)</b>: T → 0 gives the hardmax, T → ∞ the uniform "
         "distribution",
     )  # fmt: skip

@@ -143,6 +143,8 @@ def chain_panel(*, w: float = 1.2, L: int = 60, dtype: str = "float32") -> Panel
         arrs = [np.abs(np.asarray(a, np.float64)) for a in ch[1:]]
         return w, L, dtype, arrs
 
+    shown = {"dtype": None}
+
     def draw(result):
         w, L, dtype, arrs = result
         for s, y in zip(series, arrs, strict=True):
@@ -150,6 +152,9 @@ def chain_panel(*, w: float = 1.2, L: int = 60, dtype: str = "float32") -> Panel
         here = [a[L - 1] for a in arrs]
         dots.set_data([L] * 3, np.where(np.isfinite(here) & (np.asarray(here) > 0),
                                         here, np.nan))  # fmt: skip
+        if dtype == shown["dtype"]:
+            return False  # fixed axes, same limits lines: blit
+        shown["dtype"] = dtype  # the float limits move: redraw everything
         fi = jnp.finfo(jnp.dtype(dtype))
         mx, tn = float(fi.max), float(fi.smallest_normal)
         big.set_ydata([mx, mx])
@@ -158,18 +163,22 @@ def chain_panel(*, w: float = 1.2, L: int = 60, dtype: str = "float32") -> Panel
         big_txt.set_text(f"largest {dtype} {mx:.3g}")
         tiny_txt.set_position((3, tn))
         tiny_txt.set_text(f"smallest normal {dtype} {tn:.3g}")
+        return True
+
+    def readout(result):
+        w, L, dtype, arrs = result
         k = depth.overflow_depth(w, 1.0, dtype)
         where = "never (|w| ≤ 1)" if math.isinf(k) else f"at L = {k}"
-        series[0].text.set_text(
+        return (
             f"w = {w:.2f}, L = {L} ({dtype}): ŷ = {_fmt(arrs[0][L - 1])}, "
-            f"∂ŷ/∂W[1] = {_fmt(arrs[1][L - 1])}, dŷ/dw = {_fmt(arrs[2][L - 1])}\n"
-            f"w^L overflows {dtype} {where}"
+            f"∂ŷ/∂W[1] = {_fmt(arrs[1][L - 1])}, dŷ/dw = {_fmt(arrs[2][L - 1])}; "
+            f"w<sup>L</sup> overflows {dtype} {where}"
         )
-        return False  # fixed axes: blit
 
-    animated = [*viz.artists_of(series), dots, big, tiny, big_txt, tiny_txt]
+    animated = [*viz.artists_of(series), dots]
     return Panel(
         controls, compute, draw, fig=fig, animated=animated, show_seed=False,
+        readout=readout,
         title="<b>Deep linear net</b> ŷ = w<sup>L</sup> x (every layer multiplies "
         "by w; x = 1)",
     )  # fmt: skip
@@ -244,8 +253,9 @@ def deep_net_panel(
         ax.set_title(ttl, fontsize="medium")
         ax.get_legend().remove()
     nb = cfg["bins"]
-    bars = ax_h.bar(np.arange(nb), np.zeros(nb), width=1.0, align="edge",
-                    color="tab:orange", alpha=0.8)  # fmt: skip
+    bars = ax_h.stairs(
+        np.zeros(nb), np.arange(nb + 1), fill=True, color="tab:orange", alpha=0.8
+    )  # one artist, not nb bars
     h_note = ax_h.text(0.03, 0.96, "", transform=ax_h.transAxes, va="top",
                        fontsize="x-small", color=viz.NONFINITE_COLOR)  # fmt: skip
     ax_h.set(ylim=(0, 1.05), yticks=[], xlim=(0, nb))
@@ -307,33 +317,36 @@ def deep_net_panel(
         )
         band_g.set_verts(_band_verts(xs, glo, ghi, ax_g.get_ylim()))
         band_a.set_verts(_band_verts(xs, slo, shi, ax_a.get_ylim()))
-        ratio = depth.backward_factor(act_name, s) / depth.forward_factor(act_name, s)
         bad = depth.first_nonfinite(sm)
         grad.text.set_text(
-            f"forward pass overflowed\nat layer {bad}: no gradient" if bad
-            else f"theory: × {ratio:.3g} per layer back"
-        )  # fmt: skip
-        fg = depth.FORWARD_GAIN[act_name]
-        if fg is None:
-            note = "sigmoid: mean ½, no power law"
-        else:
-            note = f"theory: × (s²·{fg:g})^½ = {math.sqrt(s * s * fg):.3g} per layer"
-            if act_name == "tanh" and s > 1:
-                note += "\n(only while |Z| ≪ 1: tanh saturates)"
-        act.text.set_text(note)
+            f"forward pass overflowed\nat layer {bad}: no gradient" if bad else ""
+        )
         counts = np.asarray(st.hist, np.float64)
         top = counts.max() if counts.max() > 0 else 1.0
-        for r, c in zip(bars, counts / top, strict=True):
-            r.set_height(c)
+        bars.set_data(counts / top)
         total = cfg["num_seeds"] * cfg["width"] * cfg["m"]
         missing = total - int(counts.sum())
         h_note.set_text(f"{missing} values outside / non-finite" if missing else "")
         return full
 
+    def readout(result):
+        act_name, L, s, st = result
+        ratio = depth.backward_factor(act_name, s) / depth.forward_factor(act_name, s)
+        fg = depth.FORWARD_GAIN[act_name]
+        if fg is None:
+            note = "sigmoid: mean ½, no power law"
+        else:
+            note = f"× (s²·{fg:g})<sup>½</sup> = {math.sqrt(s * s * fg):.3g} per layer"
+            if act_name == "tanh" and s > 1:
+                note += " (only while |Z| ≪ 1: tanh saturates)"
+        return (
+            f"theory (dashed): ‖dW[l]‖ × {ratio:.3g} per layer back; std(A[l]) {note}"
+        )
+
     animated = [band_g, band_a, theory_g, theory_a, *viz.artists_of(grad, act),
-                *bars, h_note]  # fmt: skip
+                bars, h_note]  # fmt: skip
     panel = Panel(
-        controls, compute, draw, fig=fig, animated=animated,
+        controls, compute, draw, fig=fig, animated=animated, readout=readout,
         title="<b>Deep MLP</b>: W[l] ~ s·N(0, 1/n), n = "
         f"{cfg['width']}, b = 0; {cfg['num_seeds']} seeds (band: min–max, line: "
         "geometric mean); layers beyond L are switched off (masked)",
@@ -411,15 +424,19 @@ def clipping_panel(
         viz.update_series(gnorm, y=np.asarray(run.grad_norm, np.float64))
         thr.set_ydata([threshold, threshold])
         thr.set_visible(bool(clip))
+        return False
+
+    def readout(result):
+        clip, mode, _, (J, _), _ = result
         what = "no clipping"
         if clip:
-            what = "clipped " + ("‖g‖" if mode == "norm" else "|g_i|")
-        loss.text.set_text(f"{what}: J after {CLIP_STEPS} steps = {_fmt(J[-1])}")
-        return False
+            what = "clipped " + ("‖g‖" if mode == "norm" else "|g<sub>i</sub>|")
+        return f"{what}: J after {CLIP_STEPS} steps = {_fmt(np.asarray(J)[-1])}"
 
     animated = [*viz.artists_of(loss, gnorm), thr]
     return Panel(
         controls, compute, draw, fig=fig, animated=animated, show_seed=False,
+        readout=readout,
         title="<b>Gradient clipping</b>: gradient descent on J = ½(w<sub>10</sub>⋯"
         "w<sub>1</sub>·1 − 1)², starting from w<sub>l</sub> ≈ 1.4",
     )  # fmt: skip

@@ -1,0 +1,231 @@
+"""Where a repaint's time goes in the kernel, for every panel of the course.
+
+Not a test: it prints one table and exits 0. No browser: each panel is built
+in this process on ipympl's canvas (as after the browser has connected), and
+each slider is stepped like key presses. One row per slider, medians in ms:
+
+    compute   the panel's jitted ``compute``
+    update    its ``draw`` (artists updated in place)
+    paint     rasterizing: blit the animated artists, or draw everything
+    encode    the frame to PNG (``widgets._full_frame_png``)
+    total     compute + update + paint + encode (what the kernel adds to the
+              widget round trip of ``bench_latency.py``)
+    full      the share of moves that redrew the whole figure (not a blit)
+    texts     text artists rasterized per move (median; ~2-4 ms each)
+    KB        PNG size of one frame
+
+    python benchmarks/bench_render.py              # every panel, ~3 min
+    python benchmarks/bench_render.py ewa optim    # panels whose name matches
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("MPLBACKEND", "module://ipympl.backend_nbagg")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import ipywidgets as W  # noqa: E402
+import matplotlib  # noqa: E402
+import numpy as np  # noqa: E402
+
+matplotlib.use("module://ipympl.backend_nbagg")
+
+from dlcore.widgets import BetaSlider  # noqa: E402
+
+# (notebook, module, factory): every panel the course notebooks build
+PANELS = [
+    ("00/08", "ewa", "ewa_panel"),
+    ("01", "normalizing", "normalizing_panel"),
+    ("02", "vanishing", "chain_panel"),
+    ("02", "vanishing", "deep_net_panel"),
+    ("02", "vanishing", "clipping_panel"),
+    ("03", "initialization", "init_panel"),
+    ("03", "initialization", "training_panel"),
+    ("04", "regularization", "diagnosis_panel"),
+    ("04", "regularization", "regularization_panel"),
+    ("04", "regularization", "early_stopping_panel"),
+    ("04", "regularization", "augmentation_panel"),
+    ("05", "gradcheck", "eps_panel"),
+    ("05", "gradcheck", "bug_panel"),
+    ("05", "gradcheck", "dropout_panel"),
+    ("06", "batchnorm", "hist_panel"),
+    ("06", "batchnorm", "lr_panel"),
+    ("07", "minibatch", "minibatch_panel"),
+    ("09", "optimizers", "optimizer_panel"),
+    ("10", "search", "grid_vs_random_panel"),
+    ("10", "search", "sampling_scale_panel"),
+    ("10", "search", "coarse_to_fine_panel"),
+    ("11", "softmax", "temperature_panel"),
+    ("11", "softmax", "digits_panel"),
+]
+
+
+def steps(w, n: int) -> list:
+    """``n`` values a keyboard would visit from the current one (arrow keys,
+    turning back at the ends); every option of a dropdown or toggle."""
+    if isinstance(w, (W.ToggleButton, W.Checkbox)):
+        return [not w.value, w.value] * (n // 2)
+    if hasattr(w, "options"):
+        opts = [o[1] if isinstance(o, tuple) else o for o in w.options]
+        return (opts * n)[:n] if len(opts) > 1 else []
+    if isinstance(w, BetaSlider):
+        w = w._slider  # the handle moves in r = -log10(1 - beta)
+    if not hasattr(w, "step") or not hasattr(w, "min"):
+        return []
+    out, v, d = [], w.value, 1
+    for _ in range(n):
+        if isinstance(w, W.FloatLogSlider):
+            x = np.log(v) / np.log(w.base) + d * w.step
+            if not w.min <= x <= w.max:
+                d = -d
+                x = np.log(v) / np.log(w.base) + d * w.step
+            v = float(w.base**x)
+        else:
+            x = v + d * w.step
+            if not w.min - 1e-12 <= x <= w.max + 1e-12:
+                d = -d
+                x = v + d * w.step
+            v = type(w.value)(x)
+        out.append(v)
+    return out
+
+
+TEXTS = [0]  # text draws so far (every RendererAgg.draw_text call)
+
+
+def _count_texts() -> None:
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    draw_text = RendererAgg.draw_text
+
+    def counted(self, *a, **k):
+        TEXTS[0] += 1
+        return draw_text(self, *a, **k)
+
+    RendererAgg.draw_text = counted
+
+
+class Clock:
+    """Wraps a callable and records how long each call took (ms)."""
+
+    def __init__(self, fn):
+        self.fn, self.ms = fn, []
+
+    def __call__(self, *a, **k):
+        t = time.perf_counter()
+        try:
+            return self.fn(*a, **k)
+        finally:
+            self.ms.append(1e3 * (time.perf_counter() - t))
+
+
+def move(panel, name: str, v) -> None:
+    w = panel.controls[name]
+    if isinstance(w, BetaSlider):
+        w._slider.value = v
+        panel.flush()
+    else:
+        panel.set(**{name: v})
+
+
+def go_live(panel) -> None:
+    """What the browser does when it shows the canvas: say hello, ask for a
+    frame (the panel then blits on the background that draw captures)."""
+    canvas = panel.fig.canvas
+    hello = {"method": "custom", "content": {"type": "initialized"}}
+    canvas._handle_msg({"content": {"data": hello}, "buffers": []})
+    canvas.draw()
+
+
+def measure(panel, name: str, values: list) -> dict:
+    canvas = panel.fig.canvas
+    draw, encode = Clock(panel.draw), Clock(canvas.get_diff_image)
+    panel.draw, canvas.get_diff_image = draw, encode
+    sizes = []
+    send = canvas.send_binary
+    canvas.send_binary = lambda data: sizes.append(len(data))
+    rows = []
+    try:
+        for v in values:
+            n_enc, blits, t_len = len(encode.ms), panel.blits, len(panel.timings)
+            texts = TEXTS[0]
+            move(panel, name, v)
+            if len(panel.timings) == t_len:
+                continue  # nothing rendered (e.g. rounded to the same value)
+            compute, rest = panel.timings[-1]
+            enc = sum(encode.ms[n_enc:])
+            upd = draw.ms[-1]
+            paint = max(0.0, rest - upd - enc)
+            full = panel.blits == blits
+            rows.append((compute, upd, paint, enc, full, TEXTS[0] - texts))
+    finally:
+        panel.draw, canvas.get_diff_image, canvas.send_binary = (
+            draw.fn,
+            encode.fn,
+            send,
+        )
+    if not rows:
+        return {}
+    a = np.array(rows, dtype=float)
+    med = np.median(a[:, :4], axis=0)
+    return {
+        "n": len(rows),
+        "compute": med[0],
+        "update": med[1],
+        "paint": med[2],
+        "encode": med[3],
+        "total": float(np.median(a[:, :4].sum(axis=1))),
+        "p95": float(np.percentile(a[:, :4].sum(axis=1), 95)),
+        "full": float(a[:, 4].mean()),
+        "texts": float(np.median(a[:, 5])),
+        "kb": float(np.median(sizes)) / 1024 if sizes else float("nan"),
+    }
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("match", nargs="*", help="only panels whose name contains one")
+    ap.add_argument("--moves", type=int, default=20, help="moves per slider")
+    args = ap.parse_args(argv)
+    import matplotlib.pyplot as plt
+
+    _count_texts()
+    print(
+        f"{'panel: slider':44} {'n':>3} {'compute':>8} {'update':>7} {'paint':>6} "
+        f"{'encode':>7} {'total':>6} {'p95':>6} {'full':>5} {'texts':>5} {'KB':>5}"
+    )
+    for nb, mod, factory in PANELS:
+        if args.match and not any(m in factory for m in args.match):
+            continue
+        module = importlib.import_module(f"dlcore.panels.{mod}")
+        with plt.ioff():
+            panel = getattr(module, factory)()
+        go_live(panel)
+        for name, w in panel.controls.items():
+            if isinstance(w, W.Button):
+                continue
+            start = w.value
+            r = measure(panel, name, steps(w, args.moves))
+            panel.set(**{name: start})
+            if not r:
+                continue
+            label = f"{nb} {factory}: {getattr(w, 'description', '') or name}"
+            print(
+                f"{label[:44]:44} {r['n']:3d} {r['compute']:8.1f} {r['update']:7.1f} "
+                f"{r['paint']:6.1f} {r['encode']:7.1f} {r['total']:6.1f} "
+                f"{r['p95']:6.1f} {r['full']:5.0%} {r['texts']:5.0f} {r['kb']:5.0f}",
+                flush=True,
+            )
+        panel.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
