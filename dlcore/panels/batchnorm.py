@@ -153,21 +153,22 @@ def lr_panel(
 
     def draw(result):
         i, plain, with_bn = result
+        viz.update_series(series, y=plain, y2=with_bn)
+        vline.set_xdata([alphas[i], alphas[i]])
+        return False
+
+    def readout(result):
+        i = result[0]
         words = []
         for name, row in (("no BN", 0), ("BN", 1)):
             if div[row, i]:
                 words.append(f"{name}: diverged")
             else:
                 words.append(f"{name}: J = {final[row, i]:.3f}")
-        state["text"] = f"α = {alphas[i]:.3g} · " + " · ".join(words)
-        viz.update_series(series, y=plain, y2=with_bn)
-        vline.set_xdata([alphas[i], alphas[i]])
-        return False
+        return f"α = {alphas[i]:.3g} · " + " · ".join(words)
 
-    state = {"text": ""}
     panel = Panel(
-        controls, compute, draw, fig=fig, show_seed=False,
-        readout=lambda _result: state["text"],
+        controls, compute, draw, fig=fig, show_seed=False, readout=readout,
         animated=[*viz.artists_of(series), vline],
         title=f"<b>Gradient descent with and without BN</b>: a [2, 32×5, 1] ReLU "
         f"net on the moons, {alphas.size} learning rates × 2 nets trained up front",
