@@ -11,7 +11,9 @@ Every demo is a :class:`Panel`::
 
 How a move is handled (DESIGN.md, "how a slider must feel"):
 
-- Coalescing. A value change only records that something changed. If a
+- Coalescing. A move made in the browser renders at once, inside the
+  kernel's handler for that message (see ``_from_frontend``). Any other
+  value change only records that something changed. If a
   render is not already pending, one is scheduled with ``call_soon`` on the
   running asyncio loop (ipykernel's); the render reads the LATEST widget
   values, so every change made before it runs costs nothing extra (a hook
@@ -474,7 +476,7 @@ class Panel:
         if self._pending:
             return
         loop = _running_loop()
-        if loop is None:
+        if loop is None or (self.coalesce_delay <= 0 and self._from_frontend()):
             self._render()
             return
         self._pending = True
@@ -482,6 +484,24 @@ class Panel:
             self._debounce(loop, self._version, time.perf_counter())
         else:
             loop.call_soon(self._render_if_pending)
+
+    def _from_frontend(self) -> bool:
+        """True while a control is being set by a message from the browser.
+
+        ipywidgets marks the traits it sets from a frontend message in the
+        widget's ``_property_lock`` until the message is handled. Such a
+        change is rendered at once, inside the message handler: the frontend
+        already keeps at most one update in flight, so there is nothing to
+        coalesce, and deferring to ``call_soon`` would only add the kernel's
+        end-of-message work (stream flushes, the idle status) to the latency.
+        """
+        stack = list(self.controls.values())
+        while stack:
+            w = stack.pop()
+            if getattr(w, "_property_lock", None):
+                return True
+            stack.extend(getattr(w, "children", ()))
+        return False
 
     def _debounce(self, loop, version: int, t_first: float) -> None:
         """Render once no change came in for ``coalesce_delay`` seconds

@@ -72,15 +72,36 @@ def test_diagnosis_plane_is_the_rule_written_out(panels):
         name = ["neither", "high bias", "high variance", "both"][
             int(tr / 100 - b > 0.05) + 2 * int(dv / 100 - tr / 100 > 0.05)
         ]
-        assert ax_bars.get_title() == f"diagnosis: {name}"
+        assert f"diagnosis: <b>{name}</b>" in panel.readout.value
+        assert f"(train − base) {tr - base:+.1f} points" in panel.readout.value
+        assert f"(dev − train) {dv - tr:+.1f} points" in panel.readout.value
     assert panel.errors == []
+
+
+def test_diagnosis_moves_blit_even_when_the_regions_change(panels):
+    """The regions image is animated: a new base error needs no full redraw."""
+    panel = panels["diagnosis"]
+    panel.fig.canvas.draw()
+    before = np.asarray(panel.fig.axes[0].images[0].get_array()).copy()
+    blits = panel.blits
+    for name, value in [("base", 12.0), ("train_error", 20.0), ("dev_error", 3.0)]:
+        panel.set(**{name: value})
+    assert panel.blits == blits + 3
+    after = np.asarray(panel.fig.axes[0].images[0].get_array())
+    assert (after != before).any()  # the regions did move
 
 
 def test_worked_examples_are_plotted(panels):
     ax = panels["diagnosis"].fig.axes[0]
-    dots = [ln.get_xydata()[0] for ln in ax.lines if len(ln.get_xdata()) == 1]
-    for tr, dv in WORKED_EXAMPLES:
-        assert any(np.allclose(d, [100 * tr, 100 * dv]) for d in dots)
+    grey = [
+        ln for ln in ax.lines if ln.get_marker() == "o" and ln.get_color() == "0.45"
+    ]
+    dots = np.concatenate([ln.get_xydata() for ln in grey])
+    np.testing.assert_allclose(dots, 100 * np.asarray(WORKED_EXAMPLES))
+    numbers = sorted(
+        ln.get_marker() for ln in ax.lines if str(ln.get_marker())[0] == "$"
+    )
+    assert numbers == ["$1$", "$2$", "$3$", "$4$"]
 
 
 # --- dashboard ---------------------------------------------------------------

@@ -85,6 +85,41 @@ def test_a_burst_on_the_running_loop_renders_once_with_the_final_value(toy):
     assert toy.drawn[-1] == 0.99
 
 
+def test_a_move_from_the_browser_renders_inside_its_message_handler(toy):
+    """``set_state`` is how ipywidgets applies a browser message; no deferral."""
+    toy.computed.clear()
+    seen = []
+
+    async def browser_moves():
+        toy.slider.set_state({"value": 0.25})
+        seen.append(list(toy.computed))  # before the loop turns
+        toy.slider.value = 0.5  # a kernel-side change: deferred as before
+        seen.append(list(toy.computed))
+        await asyncio.sleep(0)
+
+    asyncio.run(browser_moves())
+    assert seen == [[0.25], [0.25]]
+    assert toy.computed == [0.25, 0.5]
+    assert toy.drawn[-1] == 0.5
+
+
+def test_a_browser_move_of_a_beta_slider_renders_at_once():
+    beta = BetaSlider(0.9)
+    fig, ax = figure()
+    (line,) = ax.plot([0, 1], [0, 0])
+    drawn = []
+    panel = Panel(
+        {"beta": beta}, lambda *, beta, key: beta, drawn.append, fig=fig, warmup=None
+    )
+
+    async def browser_moves():
+        beta._slider.set_state({"value": 2.0})  # r = 2 -> beta = 0.99
+        return list(drawn)
+
+    assert asyncio.run(browser_moves())[-1] == pytest.approx(0.99)
+    panel.close()
+
+
 def test_flush_renders_the_pending_values_now_and_only_once(toy):
     toy.computed.clear()
 

@@ -65,8 +65,12 @@ def diagnosis_panel(
 
     Left: x = train error, y = dev error, four coloured regions (recomputed
     when the base error moves, from the same function), the notes' four
-    worked examples (grey) and the model (black). Right: bars base / train /
-    dev with the two gaps written on them.
+    worked examples (grey, numbered) and the model (black). Right: bars base /
+    train / dev. The verdict and the two gaps are in the readout line.
+
+    Every move blits: the regions image is animated, drawn first, and the
+    examples and the axes frame are drawn over it, so moving the base error
+    repaints the plane without a full redraw.
     """
     n = 161
     g = np.linspace(0.0, emax, n)
@@ -77,13 +81,18 @@ def diagnosis_panel(
         np.zeros((n, n)), origin="lower", extent=(0, 100 * emax, 0, 100 * emax),
         cmap=cmap, vmin=-0.5, vmax=3.5, interpolation="nearest", aspect="auto",
     )  # fmt: skip
-    for k, (tr, dv) in enumerate(WORKED_EXAMPLES):
-        ax.plot(100 * tr, 100 * dv, "o", color="0.45", ms=5)
-        ax.annotate(f"ex. {k + 1}", (100 * tr, 100 * dv), xytext=(4, 3),
-                    textcoords="offset points", fontsize=7, color="0.35")  # fmt: skip
+    ex = 100 * np.asarray(WORKED_EXAMPLES)
+    (examples,) = ax.plot(ex[:, 0], ex[:, 1], "o", color="0.45", ms=5)
+    # the numbers as path markers (no text to rasterize on every move)
+    numbers = [
+        ax.plot(tr + 1.3, dv + 1.3, marker=f"${k + 1}$", color="0.3", ms=6)[0]
+        for k, (tr, dv) in enumerate(ex)
+    ]
     for code, name in enumerate(regularization.DIAGNOSES):
         ax.plot([], [], "s", color=_REGION_COLORS[code], ms=9, label=name)
-    ax.legend(loc="upper left", fontsize="x-small", framealpha=0.9, ncol=2)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=4,
+              fontsize="x-small", frameon=False, handletextpad=0.2,
+              columnspacing=0.8, borderaxespad=0.0)  # fmt: skip
     (point,) = ax.plot([], [], "o", color="black", ms=9, mfc="gold")
     ax.set(xlabel="train error (%)", ylabel="dev error (%)",
            xlim=(0, 100 * emax), ylim=(0, 100 * emax))  # fmt: skip
@@ -91,11 +100,7 @@ def diagnosis_panel(
     bars = axb.bar(range(3), [0, 0, 0], color=["0.6", "tab:blue", "tab:orange"])
     axb.set(xticks=range(3), xticklabels=names, ylabel="error (%)",
             ylim=(0, 100 * emax))  # fmt: skip
-    gap_bias = axb.text(1, 0, "", ha="center", va="bottom", fontsize=8)
-    gap_var = axb.text(2, 0, "", ha="center", va="bottom", fontsize=8)
-    verdict = axb.set_title(" ", fontsize=10)
     fig.tight_layout()
-    state = {"base": None}
 
     pct = dict(min=0.0, max=100 * emax, step=0.5, readout_format=".1f")
     controls = {
@@ -105,40 +110,40 @@ def diagnosis_panel(
         ),
         "dev_error": widgets.FloatSlider(100 * dev_error, description="dev %", **pct),
     }
+    cache = {}  # base error -> region codes (a pure function of it)
 
     def compute(*, base, train_error, dev_error, key):
         del key
         b, tr, dv = base / 100, train_error / 100, dev_error / 100
-        codes = None
-        if b != state["base"]:
-            codes = regularization.diagnosis_code(
+        if b not in cache:
+            cache.clear()
+            cache[b] = regularization.diagnosis_code(
                 TR, DV, b, bias_tol=bias_tol, variance_tol=variance_tol
             )
         name = regularization.diagnose(
             tr, dv, b, bias_tol=bias_tol, variance_tol=variance_tol
         )
-        return b, tr, dv, codes, name
+        return b, tr, dv, cache[b], name
 
     def draw(result):
-        b, tr, dv, codes, name = result
-        if codes is not None:
-            image.set_data(codes)
-            state["base"] = b
+        b, tr, dv, codes, _ = result
+        image.set_data(codes)
         point.set_data([100 * tr], [100 * dv])
         for bar, v in zip(bars, (b, tr, dv), strict=True):
             bar.set_height(100 * v)
-        gap_bias.set_position((1, 100 * tr + 0.5))
-        gap_bias.set_text(f"bias\n{100 * (tr - b):+.1f}")
-        gap_var.set_position((2, 100 * dv + 0.5))
-        gap_var.set_text(f"variance\n{100 * (dv - tr):+.1f}")
-        verdict.set_text(f"diagnosis: {name}")
-        # new regions (the base moved): redraw everything, so the examples
-        # and the legend stay on top of them; other moves blit
-        return codes is not None
+        return False
+
+    def readout(result):
+        b, tr, dv, _, name = result
+        return (
+            f"diagnosis: <b>{name}</b> · bias gap (train − base) "
+            f"{100 * (tr - b):+.1f} points · variance gap (dev − train) "
+            f"{100 * (dv - tr):+.1f} points"
+        )
 
     panel = Panel(
-        controls, compute, draw, fig=fig, show_seed=False,
-        animated=[point, *bars, gap_bias, gap_var, verdict],
+        controls, compute, draw, fig=fig, show_seed=False, readout=readout,
+        animated=[image, *ax.spines.values(), examples, *numbers, point, *bars],
         title="<b>Bias or variance?</b> high bias: train − base > "
         f"{100 * bias_tol:g} points; high variance: dev − train > "
         f"{100 * variance_tol:g} points",
