@@ -14,6 +14,11 @@ each slider is stepped like key presses. One row per slider, medians in ms:
     texts     text artists rasterized per move (median; ~2-4 ms each)
     KB        PNG size of one frame
 
+A second table encodes each panel's last frame three ways, side by side:
+``dlcore.widgets.png_bytes`` (what the panels send) and Pillow at zlib
+levels 1 and 6 (6 is what matplotlib's own ``get_diff_image`` uses), as
+median ms and KB over repeated encodes, with the ratio to ``png_bytes``.
+
     python benchmarks/bench_render.py              # every panel, ~3 min
     python benchmarks/bench_render.py ewa optim    # panels whose name matches
 """
@@ -189,6 +194,30 @@ def measure(panel, name: str, values: list) -> dict:
     }
 
 
+def encoders(pixels: np.ndarray, repeats: int = 15) -> list[tuple[float, int]]:
+    """(median ms, bytes) for png_bytes, Pillow level 1 and Pillow level 6."""
+    import io
+
+    import PIL.Image
+
+    from dlcore.widgets import png_bytes
+
+    opaque = bool((pixels[..., 3] == 255).all())
+    data = np.ascontiguousarray(pixels[..., :3]) if opaque else pixels
+
+    def pillow(level):
+        with io.BytesIO() as out:
+            PIL.Image.fromarray(data).save(out, format="png", compress_level=level)
+            return out.getvalue()
+
+    out = []
+    for fn in (lambda: png_bytes(pixels), lambda: pillow(1), lambda: pillow(6)):
+        clock = Clock(fn)
+        png = [clock() for _ in range(repeats)][-1]
+        out.append((float(np.median(clock.ms)), len(png)))
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("match", nargs="*", help="only panels whose name contains one")
@@ -197,6 +226,7 @@ def main(argv=None) -> int:
     import matplotlib.pyplot as plt
 
     _count_texts()
+    frames = {}  # factory -> its last frame's pixels
     print(
         f"{'panel: slider':44} {'n':>3} {'compute':>8} {'update':>7} {'paint':>6} "
         f"{'encode':>7} {'total':>6} {'p95':>6} {'full':>5} {'texts':>5} {'KB':>5}"
@@ -223,7 +253,21 @@ def main(argv=None) -> int:
                 f"{r['p95']:6.1f} {r['full']:5.0%} {r['texts']:5.0f} {r['kb']:5.0f}",
                 flush=True,
             )
+        frames[factory] = np.array(panel.fig.canvas.buffer_rgba())
         panel.close()
+    print(
+        f"\n{'frame encoding (ms, KB)':30} {'shape':>9} {'png_bytes':>11} "
+        f"{'Pillow 1':>11} {'Pillow 6':>11} {'ratio 1':>8} {'ratio 6':>8}"
+    )
+    for factory, pixels in frames.items():
+        (t0, b0), (t1, b1), (t6, b6) = encoders(pixels)
+        shape = f"{pixels.shape[1]}×{pixels.shape[0]}"
+        print(
+            f"{factory:30} {shape:>9} {t0:5.1f} {b0 / 1024:5.0f} "
+            f"{t1:5.1f} {b1 / 1024:5.0f} {t6:5.1f} {b6 / 1024:5.0f} "
+            f"{t1 / t0:7.1f}× {t6 / t0:7.1f}×",
+            flush=True,
+        )
     return 0
 
 
