@@ -555,10 +555,8 @@ class Panel:
                 return False
             full = bool(self.draw(result)) or full
             self._repaint(full)
-            if self._readout is not None:
-                text = self._readout(result)
-                if text != self.readout.value:
-                    self.readout.value = text
+            if self._readout is not None:  # no message when the text is the same
+                self.readout.value = self._readout(result)
             t2 = time.perf_counter()
         except Exception as exc:  # shown, never swallowed
             self._report("render", values, exc)

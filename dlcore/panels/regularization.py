@@ -18,6 +18,7 @@ data augmentation (notebook 04).
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import ipywidgets as widgets
@@ -110,20 +111,20 @@ def diagnosis_panel(
         ),
         "dev_error": widgets.FloatSlider(100 * dev_error, description="dev %", **pct),
     }
-    cache = {}  # base error -> region codes (a pure function of it)
+
+    @functools.lru_cache(maxsize=1)  # moves of train/dev reuse the regions
+    def regions(b):
+        return regularization.diagnosis_code(
+            TR, DV, b, bias_tol=bias_tol, variance_tol=variance_tol
+        )
 
     def compute(*, base, train_error, dev_error, key):
         del key
         b, tr, dv = base / 100, train_error / 100, dev_error / 100
-        if b not in cache:
-            cache.clear()
-            cache[b] = regularization.diagnosis_code(
-                TR, DV, b, bias_tol=bias_tol, variance_tol=variance_tol
-            )
         name = regularization.diagnose(
             tr, dv, b, bias_tol=bias_tol, variance_tol=variance_tol
         )
-        return b, tr, dv, cache[b], name
+        return b, tr, dv, regions(b), name
 
     def draw(result):
         b, tr, dv, codes, _ = result
