@@ -374,6 +374,7 @@ class Panel:
         else:  # inline / Agg: a PNG in an Image widget, refreshed after renders
             self._image = widgets.Image(format="png")
             view = self._image
+        self._title = title
         header = [widgets.HTML(title)] if title else []
         buttons = widgets.HBox(
             [self.seed_button, self.lecture_button]
@@ -410,7 +411,29 @@ class Panel:
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
         bundle = dict(bundle or {"text/plain": repr(self)})
         bundle["image/png"] = base64.b64encode(png).decode("ascii")
+        bundle["text/html"] = self._static_html(bundle["image/png"])
         return bundle
+
+    def _static_html(self, png_b64: str) -> str:
+        """The panel as a viewer without widgets shows it (nbconvert, nbviewer).
+
+        Title, the controls' values, the readout line, the figure and any
+        errors, so that a static copy says which settings the figure shows.
+        JupyterLab prefers the widget view and never shows this.
+        """
+        values = " · ".join(
+            f"{name} = {_static_value(w.value)}"
+            for name, w in self.controls.items()
+            if name not in self._clicks
+        )
+        parts = [self._title] if self._title else []
+        parts.append(f"<code>{html.escape(values)}</code>")
+        if self._readout is not None and self.readout.value:
+            parts.append(self.readout.value)
+        parts.append(f'<img src="data:image/png;base64,{png_b64}" alt="figure">')
+        if self.log.value:
+            parts.append(self.log.value)
+        return "\n".join(f"<div>{p}</div>" for p in parts)
 
     def png(self) -> bytes:
         """The figure as it is now, as PNG bytes."""
@@ -691,6 +714,13 @@ class Panel:
 
     def __repr__(self) -> str:
         return f"Panel(controls={list(self.controls)}, renders={self.renders})"
+
+
+def _static_value(v) -> str:
+    """A control's value as the static copy prints it."""
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
 
 
 def _option_pairs(w):

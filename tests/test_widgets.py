@@ -277,6 +277,37 @@ def test_headless_display_bundle_has_a_png_and_a_widget_view(toy):
     assert bytes(toy.panel._image.value) != before
 
 
+def test_a_static_copy_names_the_settings_and_carries_the_readout():
+    def readout(x):
+        return f"x² = <b>{x * x:.4g}</b>"
+
+    t = Toy(readout=readout, title="<b>toy</b> & co")
+    try:
+        t.slider.value = 0.25
+        bundle = t.panel._repr_mimebundle_()
+        page = bundle["text/html"]
+        assert "<b>toy</b> & co" in page
+        assert "x = 0.25" in page and "x² = <b>0.0625</b>" in page
+        # the figure in the page is the PNG of the bundle, i.e. of x = 0.25
+        assert f'src="data:image/png;base64,{bundle["image/png"]}"' in page
+        t.slider.value = 0.5
+        page = t.panel._repr_mimebundle_()["text/html"]
+        assert "x = 0.5" in page and "x² = <b>0.25</b>" in page
+    finally:
+        t.panel.close()
+
+
+def test_a_static_copy_shows_errors_and_skips_button_click_counts():
+    t = Toy(fail_above=0.5)
+    try:
+        t.slider.value = 0.75
+        page = t.panel._repr_mimebundle_()["text/html"]
+        assert "x = 0.75" in page and "too large" in page
+        assert "new seed" not in page
+    finally:
+        t.panel.close()
+
+
 def test_lecture_button_scales_the_existing_figure(toy):
     toy.ax.set_title("demo")
     size = toy.ax.title.get_fontsize()
