@@ -2,9 +2,16 @@
 
 Hypothesis runs a fixed, derandomized number of examples so that CI is
 reproducible; set ``HYPOTHESIS_PROFILE=thorough`` locally for a longer search.
+
+The run gets its own, initially empty cache of compiled programs (see
+``dlcore._compile_cache``), shared by the notebook kernels and JupyterLab that
+the tests start, and removed at the end. It never reads the user's cache.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 from hypothesis import HealthCheck, settings
 
@@ -22,3 +29,8 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+if "DLCORE_COMPILE_CACHE" not in os.environ:
+    _cache = tempfile.mkdtemp(prefix="dlcore-test-jax-cache-")
+    os.environ["DLCORE_COMPILE_CACHE"] = _cache
+    atexit.register(shutil.rmtree, _cache, ignore_errors=True)

@@ -1,0 +1,126 @@
+"""How long a notebook takes to open and run, with and without the compile cache.
+
+Not a test: it prints one table and exits 0. Each student notebook in
+``notebooks/`` is run top to bottom (Run All, exercises not done) with nbclient
+in a fresh kernel, under three settings of ``DLCORE_COMPILE_CACHE`` (see
+``dlcore._compile_cache``), side by side:
+
+    off     no cache: every program is compiled
+    cold    an empty cache directory: compiled, and written to the cache
+    warm    the same directory again: what a restarted kernel, a second Run
+            All or the next lecture on the same machine sees
+
+Two figures per setting, in seconds (medians over ``--repeats`` rounds):
+
+    first   from the start of the kernel to the end of the first cell that
+            shows a figure or a widget (a headless run has no browser, so this
+            is the kernel's share of "time to first figure")
+    all     from the start of the kernel to the end of the last cell
+
+and the ratio off ÷ warm for each. The three settings run one after the other
+for each notebook, so a burst of load hits neighbouring columns alike.
+
+    python benchmarks/bench_startup.py                 # all notebooks, ~15 min
+    python benchmarks/bench_startup.py 04 09           # names that contain these
+    python benchmarks/bench_startup.py --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+SETTINGS = ("off", "cold", "warm")
+FIGURE_MIMES = ("application/vnd.jupyter.widget-view+json", "image/png")
+
+
+def _stamp(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def run_notebook(path: Path, cache: str) -> tuple[float, float]:
+    """(first, all) in seconds for one Run All in a fresh kernel."""
+    nb = nbformat.read(path, as_version=4)
+    os.environ["DLCORE_COMPILE_CACHE"] = cache
+    client = NotebookClient(
+        nb,
+        timeout=600,
+        startup_timeout=120,
+        kernel_name="python3",
+        allow_errors=True,
+        record_timing=True,
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    start = time.time()
+    client.execute()
+    end = time.time()
+    first = None
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        shows = any(
+            mime in out.get("data", {}) for out in cell.outputs for mime in FIGURE_MIMES
+        )
+        if shows:
+            first = _stamp(cell.metadata.execution["shell.execute_reply"]) - start
+            break
+    return (float("nan") if first is None else first), end - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("names", nargs="*", help="run notebooks whose name contains these")
+    ap.add_argument("--repeats", type=int, default=1)
+    args = ap.parse_args()
+    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
+    if args.names:
+        paths = [p for p in paths if any(n in p.name for n in args.names)]
+    if not paths:
+        sys.exit(f"no notebook in {NOTEBOOKS} matches {args.names}")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"load {os.getloadavg()[0]:.2f}, repeats {args.repeats}")  # fmt: skip
+    rows = []
+    for path in paths:
+        times = {s: [] for s in SETTINGS}
+        for _ in range(args.repeats):
+            cold = tempfile.mkdtemp(prefix="dlcore-bench-cache-")
+            try:
+                times["off"].append(run_notebook(path, "off"))
+                times["cold"].append(run_notebook(path, cold))
+                times["warm"].append(run_notebook(path, cold))
+            finally:
+                shutil.rmtree(cold, ignore_errors=True)
+        med = {
+            s: tuple(statistics.median(t[i] for t in times[s]) for i in (0, 1))
+            for s in SETTINGS
+        }
+        rows.append((path.stem, med))
+        print(f"  done {path.stem}", file=sys.stderr, flush=True)
+
+    head = "".join(f"{s + ' first':>12}{s + ' all':>10}" for s in SETTINGS)
+    print(f"\n{'notebook':<36}{head}{'first ÷':>9}{'all ÷':>8}")
+    print(f"{'':<36}{'':>{22 * len(SETTINGS)}}{'(off/warm)':>17}")
+    for name, med in rows:
+        cells = "".join(f"{med[s][0]:>12.1f}{med[s][1]:>10.1f}" for s in SETTINGS)
+        r_first = med["off"][0] / med["warm"][0]
+        r_all = med["off"][1] / med["warm"][1]
+        print(f"{name:<36}{cells}{r_first:>8.1f}×{r_all:>7.1f}×")
+    tot = {s: sum(m[s][1] for _, m in rows) for s in SETTINGS}
+    print(f"{'total (all)':<36}" + "".join(f"{'':>12}{tot[s]:>10.1f}" for s in SETTINGS)
+          + f"{'':>9}{tot['off'] / tot['warm']:>7.1f}×")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

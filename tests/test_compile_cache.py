@@ -1,0 +1,107 @@
+"""The on-disk cache of compiled programs that ``import dlcore`` switches on.
+
+Each check runs a fresh interpreter, because JAX decides once per process
+whether it uses the cache. The oracles are JAX's own monitoring events
+(``cache_hits``, ``cache_misses``) and the bitwise equality of results computed
+with and without the cache.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dlcore import _compile_cache
+
+# Trains a small MLP for 50 Adam steps in one compiled call (compiling takes
+# well over MIN_COMPILE_SECS) and reports what the cache did.
+PROBE = textwrap.dedent(
+    """
+    import json
+    import jax
+
+    events = []
+    jax.monitoring.register_event_listener(lambda name, **kw: events.append(name))
+
+    import dlcore as dl
+
+    X, Y = dl.data.make_moons(jax.random.key(0), 64, noise=0.2)
+    cfg = dl.model.MLPConfig((2, 8, 1))
+    h = dl.train.fit(jax.random.key(1), X, Y, cfg, num_steps=50, eval_every=50)
+    print(json.dumps({
+        "dir": dl.compile_cache_dir,
+        "jax_dir": jax.config.jax_compilation_cache_dir,
+        "hits": events.count("/jax/compilation_cache/cache_hits"),
+        "misses": events.count("/jax/compilation_cache/cache_misses"),
+        "loss": [float(v).hex() for v in h.loss],
+    }))
+    """
+)
+
+
+def run_probe(**env) -> dict:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")}
+    full.pop(_compile_cache.ENV, None)
+    full.update(env)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_a_second_process_loads_what_the_first_compiled(tmp_path):
+    cache = tmp_path / "cache"
+    first = run_probe(DLCORE_COMPILE_CACHE=str(cache))
+    assert first["dir"] == first["jax_dir"] == str(cache)
+    assert first["hits"] == 0 and first["misses"] >= 1
+    assert any(cache.iterdir()), "nothing was written to the cache"
+    second = run_probe(DLCORE_COMPILE_CACHE=str(cache))
+    assert second["hits"] >= 1 and second["misses"] == 0
+    # the loaded programs compute exactly what freshly compiled ones do
+    off = run_probe(DLCORE_COMPILE_CACHE="off")
+    assert off["hits"] == off["misses"] == 0
+    assert first["loss"] == second["loss"] == off["loss"]
+
+
+@pytest.mark.parametrize("word", ["off", "0", "False", " no "])
+def test_the_cache_can_be_switched_off(tmp_path, word):
+    probe = run_probe(DLCORE_COMPILE_CACHE=word, XDG_CACHE_HOME=str(tmp_path))
+    assert probe["dir"] is None and probe["jax_dir"] is None
+    assert not (tmp_path / "dlcore").exists()
+
+
+def test_the_default_directory_follows_xdg(tmp_path):
+    probe = run_probe(XDG_CACHE_HOME=str(tmp_path))
+    assert Path(probe["dir"]) == tmp_path / "dlcore" / "jax"
+    assert probe["jax_dir"] == probe["dir"]
+
+
+def test_a_directory_chosen_for_jax_itself_is_kept(tmp_path):
+    mine = tmp_path / "mine"
+    probe = run_probe(JAX_COMPILATION_CACHE_DIR=str(mine), XDG_CACHE_HOME=str(tmp_path))
+    assert probe["dir"] == probe["jax_dir"] == str(mine)
+    assert not (tmp_path / "dlcore").exists()
+
+
+def test_an_unwritable_place_means_no_cache_and_no_error(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a directory")
+    probe = run_probe(DLCORE_COMPILE_CACHE=str(blocker / "cache"))
+    assert probe["dir"] is None and probe["jax_dir"] is None
+    assert probe["hits"] == probe["misses"] == 0
+
+
+def test_default_dir_without_xdg(monkeypatch, tmp_path):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert _compile_cache.default_dir() == tmp_path / ".cache" / "dlcore" / "jax"
