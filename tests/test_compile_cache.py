@@ -8,6 +8,7 @@ with and without the cache.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -55,7 +56,11 @@ def run_probe(**env) -> dict:
         timeout=300,
         check=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    # XLA's own error log lines (absl format, e.g. "E1123 01:30:00.1 ...") would
+    # show up in the notebook's output: loading must not produce any
+    report["xla_errors"] = re.findall(r"^[EF]\d{4} .*$", out.stderr, re.MULTILINE)
+    return report
 
 
 @pytest.mark.slow
@@ -67,6 +72,7 @@ def test_a_second_process_loads_what_the_first_compiled(tmp_path):
     assert any(cache.iterdir()), "nothing was written to the cache"
     second = run_probe(DLCORE_COMPILE_CACHE=str(cache))
     assert second["hits"] >= 1 and second["misses"] == 0
+    assert first["xla_errors"] == second["xla_errors"] == []
     # the loaded programs compute exactly what freshly compiled ones do
     off = run_probe(DLCORE_COMPILE_CACHE="off")
     assert off["hits"] == off["misses"] == 0
