@@ -7,14 +7,23 @@ of compiling it again (its "persistent compilation cache"). ``import dlcore``
 switches this on, so a restarted kernel, a second Run All or the next lecture
 reuses what the first run compiled.
 
-The cache key covers the program, the compile options, the jaxlib version and
-the machine, so a stale or foreign entry is never used: JAX compiles afresh.
+The cache key covers the program, the compile options and the jaxlib version,
+and XLA checks on loading that a program suits this CPU, so a stale or foreign
+entry is never used: JAX compiles afresh.
 
 Where the programs go:
 
 - ``DLCORE_COMPILE_CACHE=off`` (or ``0``, ``false``, ``no``): nowhere.
 - ``DLCORE_COMPILE_CACHE=/some/dir``: that directory.
-- otherwise ``$XDG_CACHE_HOME/dlcore/jax``, by default ``~/.cache/dlcore/jax``.
+- otherwise ``$XDG_CACHE_HOME/dlcore/jax/<cpu>``, by default
+  ``~/.cache/dlcore/jax/<cpu>``.
+
+``<cpu>`` is a short hash of the processor's model and instruction-set flags
+(:func:`machine_tag`). A home directory shared by different machines (a
+JupyterHub cluster, say) then gives each kind of CPU its own directory. XLA
+would refuse a program compiled for another CPU anyway, but some jaxlib
+versions log an error line while doing so, which would show in the notebook,
+and two kinds of CPU would keep overwriting each other's entries.
 
 A cache directory configured for JAX itself (``JAX_COMPILATION_CACHE_DIR`` or
 ``jax.config``) is left as it is. A directory that cannot be created or written
@@ -25,7 +34,9 @@ compiled; ``dlcore/__init__.py`` does it on import.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import platform
 from pathlib import Path
 
 ENV = "DLCORE_COMPILE_CACHE"
@@ -38,10 +49,37 @@ MIN_COMPILE_SECS = 0.0
 MAX_BYTES = 512 * 2**20
 
 
+def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The processor's architecture, model name and flags (Linux), as text."""
+    parts = [platform.machine(), platform.processor()]
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            wanted = ("model name", "flags", "features", "cpu model")
+            seen = set()
+            for line in f:
+                name, _, value = line.partition(":")
+                name = name.strip().lower()
+                if name in wanted and name not in seen:  # the first core's
+                    seen.add(name)
+                    words = value.split()
+                    if name in ("flags", "features"):
+                        words.sort()  # a set of features: order is noise
+                    parts.append(f"{name}: {' '.join(words)}")
+    except OSError:
+        pass
+    return "\n".join(parts)
+
+
+def machine_tag(description: str | None = None) -> str:
+    """12 hex digits that differ between CPUs with different features."""
+    text = cpu_description() if description is None else description
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def default_dir() -> Path:
-    """``$XDG_CACHE_HOME/dlcore/jax``, or ``~/.cache/dlcore/jax``."""
+    """``$XDG_CACHE_HOME/dlcore/jax/<cpu>``, or ``~/.cache/dlcore/jax/<cpu>``."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "dlcore" / "jax"
+    return Path(base) / "dlcore" / "jax" / machine_tag()
 
 
 def _writable_dir(path: Path) -> bool:

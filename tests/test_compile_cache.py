@@ -86,10 +86,33 @@ def test_the_cache_can_be_switched_off(tmp_path, word):
     assert not (tmp_path / "dlcore").exists()
 
 
-def test_the_default_directory_follows_xdg(tmp_path):
+def test_the_default_directory_follows_xdg_and_the_cpu(tmp_path):
     probe = run_probe(XDG_CACHE_HOME=str(tmp_path))
-    assert Path(probe["dir"]) == tmp_path / "dlcore" / "jax"
+    tag = _compile_cache.machine_tag()
+    assert Path(probe["dir"]) == tmp_path / "dlcore" / "jax" / tag
     assert probe["jax_dir"] == probe["dir"]
+    assert re.fullmatch(r"[0-9a-f]{12}", tag)
+
+
+def test_each_kind_of_cpu_gets_its_own_directory(tmp_path):
+    def tag(text):
+        info = tmp_path / "cpuinfo"
+        info.write_text(text)
+        return _compile_cache.machine_tag(_compile_cache.cpu_description(str(info)))
+
+    skylake = "processor : 0\nmodel name : Xeon\nflags : fpu sse2 avx2 avx512f\n"
+    zen = "processor : 0\nmodel name : EPYC\nflags : fpu sse2 avx2\n"
+    no_avx512 = "processor : 0\nmodel name : Xeon\nflags : fpu sse2 avx2\n"
+    assert len({tag(skylake), tag(zen), tag(no_avx512)}) == 3
+    # the same CPU: the same tag, whatever the flags' order or the core count
+    reordered = "processor : 0\nmodel name : Xeon\nflags : avx512f avx2 fpu sse2\n"
+    two_cores = skylake + skylake.replace("processor : 0", "processor : 1")
+    assert tag(skylake) == tag(reordered) == tag(two_cores)
+    # no /proc/cpuinfo (macOS, Windows): still a tag, from the platform module
+    missing = _compile_cache.cpu_description(str(tmp_path / "nowhere"))
+    assert missing and re.fullmatch(
+        r"[0-9a-f]{12}", _compile_cache.machine_tag(missing)
+    )
 
 
 def test_a_directory_chosen_for_jax_itself_is_kept(tmp_path):
@@ -110,4 +133,5 @@ def test_an_unwritable_place_means_no_cache_and_no_error(tmp_path):
 def test_default_dir_without_xdg(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert _compile_cache.default_dir() == tmp_path / ".cache" / "dlcore" / "jax"
+    tag = _compile_cache.machine_tag()
+    assert _compile_cache.default_dir() == tmp_path / ".cache" / "dlcore" / "jax" / tag
