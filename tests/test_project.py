@@ -2,8 +2,13 @@
 
 import ast
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_ONLY = {"optax", "pytest", "nbval", "hypothesis", "ruff", "playwright"}
@@ -38,6 +43,24 @@ def test_binder_runtime_and_postbuild():
     assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
     post = (ROOT / "binder" / "postBuild").read_text().splitlines()
     assert "set -e" in [line.strip() for line in post]
+    # the compile-cache warm-up may not fail the build (set -e)
+    warm = [line for line in post if "tools/warm_cache.py" in line]
+    assert len(warm) == 1 and "||" in warm[0]
+
+
+@pytest.mark.slow
+def test_the_binder_warm_up_fills_the_compile_cache(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")}
+    env.pop("DLCORE_COMPILE_CACHE", None)
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "warm_cache.py"), "00_index"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"^warm-up 00_index\.ipynb: \d+ s$", out.stdout, re.M)
+    entries = list((tmp_path / "dlcore" / "jax").glob("*/*"))
+    assert entries, "the warm-up wrote nothing to the default cache directory"
 
 
 def _readme_block_after(marker: str) -> str:
