@@ -720,7 +720,15 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--only", nargs="+", metavar="TEXT", help="only notebooks whose path has one"
     )
+    ap.add_argument(
+        "--compile-cache",
+        default="off",
+        metavar="off|DIR",
+        help="DLCORE_COMPILE_CACHE for the kernels (default off: every first "
+        "figure waits for its compiles, as on a first open without a cache)",
+    )
     args = ap.parse_args(argv)
+    os.environ["DLCORE_COMPILE_CACHE"] = args.compile_cache  # Lab's kernels inherit it
     presses = args.presses or (8 if args.quick else 30)
     drag_seconds = args.drag_seconds or (1.0 if args.quick else 2.0)
 
@@ -772,6 +780,7 @@ def main(argv=None) -> int:
         f"playwright {_ver('playwright')}, {_chromium_version()}",
         "load average at start": _loadavg(),
         "presses per slider": presses,
+        "compile cache (DLCORE_COMPILE_CACHE)": args.compile_cache,
     }
 
     def log(msg: str) -> None:
