@@ -15,8 +15,8 @@ Where the programs go:
 
 - ``DLCORE_COMPILE_CACHE=off`` (or ``0``, ``false``, ``no``): nowhere.
 - ``DLCORE_COMPILE_CACHE=/some/dir``: that directory.
-- otherwise ``$XDG_CACHE_HOME/dlcore/jax/<cpu>``, by default
-  ``~/.cache/dlcore/jax/<cpu>``.
+- otherwise (unset, or ``on``, ``1``, ``true``, ``yes``):
+  ``$XDG_CACHE_HOME/dlcore/jax/<cpu>``, by default ``~/.cache/dlcore/jax/<cpu>``.
 
 ``<cpu>`` is a short hash of the processor's model and instruction-set flags
 (:func:`machine_tag`). A home directory shared by different machines (a
@@ -41,6 +41,7 @@ from pathlib import Path
 
 ENV = "DLCORE_COMPILE_CACHE"
 OFF = frozenset({"0", "off", "false", "no"})
+ON = frozenset({"1", "on", "true", "yes"})  # the default directory
 # Every program is kept, however quick its compile: the panels' small programs
 # take XLA ~40 ms each to compile (median) and ~3 ms to read back.
 MIN_COMPILE_SECS = 0.0
@@ -109,7 +110,9 @@ def enable(path: str | os.PathLike | None = None) -> str | None:
     already = jax.config.jax_compilation_cache_dir
     if already:
         return already
-    target = Path(path if path is not None else (setting or default_dir()))
+    if path is None:
+        path = default_dir() if setting.lower() in ON | {""} else setting
+    target = Path(path)
     target = target.expanduser()
     if not _writable_dir(target):
         return None

@@ -86,8 +86,12 @@ def test_the_cache_can_be_switched_off(tmp_path, word):
     assert not (tmp_path / "dlcore").exists()
 
 
-def test_the_default_directory_follows_xdg_and_the_cpu(tmp_path):
-    probe = run_probe(XDG_CACHE_HOME=str(tmp_path))
+@pytest.mark.parametrize("word", [None, "on", "1", "TRUE", "yes"])
+def test_the_default_directory_follows_xdg_and_the_cpu(tmp_path, word):
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    if word is not None:
+        env[_compile_cache.ENV] = word  # "switch it on" means the default place
+    probe = run_probe(**env)
     tag = _compile_cache.machine_tag()
     assert Path(probe["dir"]) == tmp_path / "dlcore" / "jax" / tag
     assert probe["jax_dir"] == probe["dir"]
