@@ -37,11 +37,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
+sys.path.insert(0, str(ROOT / "tools"))
+
+from warm_cache import NOTEBOOKS, notebooks, run_all  # noqa: E402
+
 SETTINGS = ("off", "cold", "warm")
 FIGURE_MIMES = ("application/vnd.jupyter.widget-view+json", "image/png")
 
@@ -52,19 +52,9 @@ def _stamp(text: str) -> float:
 
 def run_notebook(path: Path, cache: str) -> tuple[float, float]:
     """(first, all) in seconds for one Run All in a fresh kernel."""
-    nb = nbformat.read(path, as_version=4)
-    os.environ["DLCORE_COMPILE_CACHE"] = cache
-    client = NotebookClient(
-        nb,
-        timeout=600,
-        startup_timeout=120,
-        kernel_name="python3",
-        allow_errors=True,
-        record_timing=True,
-        resources={"metadata": {"path": str(NOTEBOOKS)}},
-    )
+    os.environ["DLCORE_COMPILE_CACHE"] = cache  # the kernel inherits it
     start = time.time()
-    client.execute()
+    nb = run_all(path)
     end = time.time()
     first = None
     for cell in nb.cells:
@@ -84,9 +74,7 @@ def main() -> None:
     ap.add_argument("names", nargs="*", help="run notebooks whose name contains these")
     ap.add_argument("--repeats", type=int, default=1)
     args = ap.parse_args()
-    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
-    if args.names:
-        paths = [p for p in paths if any(n in p.name for n in args.names)]
+    paths = notebooks(args.names)
     if not paths:
         sys.exit(f"no notebook in {NOTEBOOKS} matches {args.names}")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, "
