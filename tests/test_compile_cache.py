@@ -44,18 +44,24 @@ PROBE = textwrap.dedent(
 )
 
 
-def run_probe(**env) -> dict:
+def run_python(script: str, **env) -> subprocess.CompletedProcess:
+    """``script`` in a fresh interpreter, with no JAX or dlcore cache setting
+    inherited from this one except those given in ``env``."""
     full = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")}
     full.pop(_compile_cache.ENV, None)
     full.update(env)
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE],
+    return subprocess.run(
+        [sys.executable, "-c", script],
         env=full,
         capture_output=True,
         text=True,
         timeout=300,
         check=True,
     )
+
+
+def run_probe(**env) -> dict:
+    out = run_python(PROBE, **env)
     report = json.loads(out.stdout.strip().splitlines()[-1])
     # XLA's own error log lines (absl format, e.g. "E1123 01:30:00.1 ...") would
     # show up in the notebook's output: loading must not produce any
@@ -139,3 +145,33 @@ def test_default_dir_without_xdg(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     tag = _compile_cache.machine_tag()
     assert _compile_cache.default_dir() == tmp_path / ".cache" / "dlcore" / "jax" / tag
+
+
+# A program loaded from the cache, as seen by dlcore.compiles.count_compiles.
+COUNT_PROBE = textwrap.dedent(
+    """
+    import jax, jax.numpy as jnp
+    import dlcore
+    from dlcore.compiles import count_compiles
+    hits = []
+    jax.monitoring.register_event_listener(
+        lambda name, **kw: hits.append(name.endswith("/cache_hits"))
+    )
+    x = jnp.ones((3, 3))
+    hits.clear()  # count only what happens in the block
+    with count_compiles() as c:
+        jax.jit(lambda x: jnp.tanh(x @ x).sum())(x)
+    print(c.count, sum(hits))
+    """
+)
+
+
+def test_a_program_loaded_from_the_cache_counts_as_a_compilation(tmp_path):
+    """A load is not a free move either: the zero-recompile tests see it."""
+    runs = [
+        run_python(COUNT_PROBE, DLCORE_COMPILE_CACHE=str(tmp_path)).stdout.split()[-2:]
+        for _ in range(2)
+    ]
+    # (compilations counted, programs loaded from the cache) per process
+    assert runs[0] == ["1", "0"]
+    assert runs[1] == ["1", "1"]
