@@ -6,10 +6,10 @@ Submodules follow the course, one concept each::
     params = dl.init.initialize(key, [2, 16, 1], scheme="he")
     opt = dl.optim.adam(1e-3)
 
-Submodules are imported on first use, so ``import dlcore`` stays fast in a
-freshly started kernel. Importing the package switches on JAX's on-disk cache
-of compiled programs (see ``dlcore._compile_cache``): a reopened notebook
-loads what an earlier run compiled. ``DLCORE_COMPILE_CACHE=off`` opts out.
+Submodules are imported on first use. Importing the package imports JAX
+(which every submodule needs anyway) to switch on its on-disk cache of
+compiled programs (see ``dlcore._compile_cache``): a reopened notebook loads
+what an earlier run compiled. ``DLCORE_COMPILE_CACHE=off`` opts out.
 """
 
 from __future__ import annotations

@@ -105,15 +105,15 @@ def enable(path: str | os.PathLike | None = None) -> str | None:
     import jax
 
     setting = os.environ.get(ENV, "").strip()
-    if path is None and setting.lower() in OFF:
+    word = setting.lower()
+    if path is None and word in OFF:
         return None
     already = jax.config.jax_compilation_cache_dir
     if already:
         return already
     if path is None:
-        path = default_dir() if setting.lower() in ON | {""} else setting
-    target = Path(path)
-    target = target.expanduser()
+        path = default_dir() if word in ON or not word else setting
+    target = Path(path).expanduser()
     if not _writable_dir(target):
         return None
     jax.config.update("jax_compilation_cache_dir", str(target))
