@@ -42,8 +42,9 @@ from pathlib import Path
 ENV = "DLCORE_COMPILE_CACHE"
 OFF = frozenset({"0", "off", "false", "no"})
 ON = frozenset({"1", "on", "true", "yes"})  # the default directory
-# Every program is kept, however quick its compile: the panels' small programs
-# take XLA ~40 ms each to compile (median) and ~3 ms to read back.
+# Every program is kept, however quick its compile: keeping only those over
+# 0.1 s left a warm Run All of the notebooks 1.5x faster than none, keeping all
+# 2.0x (benchmarks/bench_startup.py, two runs; see the README).
 MIN_COMPILE_SECS = 0.0
 # Oldest entries are evicted beyond this size. Eviction needs the filelock
 # package; without it the directory is not bounded.
