@@ -57,6 +57,7 @@ __all__ = [
     "DeepStats",
     "LayerHist",
     "LinearChain",
+    "NetDraws",
     "RecordedRun",
     "activation_theory",
     "backward_factor",
@@ -70,6 +71,7 @@ __all__ = [
     "layer_histograms",
     "layer_variances",
     "linear_chain",
+    "net_draws",
     "overflow_depth",
     "safe_norm",
     "safe_std",
@@ -603,30 +605,54 @@ def layer_variances(
                       check_int("m", m, lo=2))  # fmt: skip
 
 
+class NetDraws(NamedTuple):
+    """The random draws of :func:`layer_histograms`, both ~ N(0, 1).
+
+    N: (num_layers, width, width), W[l] = scale·(sd·N[l] + const);
+    X: (width, m), the input batch.
+    """
+
+    N: jax.Array
+    X: jax.Array
+
+
 @functools.partial(jax.jit, static_argnames=("num_layers", "width", "m"))
-def _draw_net(key, sd, const, scale, num_layers, width, m):
+def _net_draws(key, num_layers, width, m):
     k_x, k_w = jax.random.split(fast_key(key))
-    Ws = _init_weights(k_w, sd, const, scale, num_layers, width)
-    return Ws, jax.random.normal(k_x, (width, m))
+    return NetDraws(
+        jax.random.normal(k_w, (num_layers, width, width)),
+        jax.random.normal(k_x, (width, m)),
+    )
+
+
+def net_draws(key, *, num_layers=12, width=100, m=128) -> NetDraws:
+    """Draw everything random in :func:`layer_histograms` once (cache it per key)."""
+    check_key("key", key)
+    return _net_draws(
+        key, check_int("num_layers", num_layers, lo=1), check_int("width", width, lo=1),
+        check_int("m", m, lo=1),
+    )  # fmt: skip
 
 
 HIST_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 
 @functools.partial(jax.jit, static_argnames=("bins",))
-def _layer_hist(Ws, X, lo, hi, index, bins):
-    def layer(A, W):
-        Z = W @ A
+def _layer_hist(draws, sd, const, scale, lo, hi, index, bins):
+    def layer(A, N):
+        Z = (scale * (sd * N + const)) @ A
         A = jax.lax.switch(index, [activations.get(a)[0] for a in HIST_ACTIVATIONS], Z)
         return A, A
 
-    As = jax.lax.scan(layer, X, Ws)[1].reshape(Ws.shape[0], -1)
+    As = jax.lax.scan(layer, draws.X, draws.N)[1].reshape(draws.N.shape[0], -1)
     finite = jnp.isfinite(As)
     pos = (jnp.clip(As, lo, hi) - lo) / (hi - lo) * bins
     idx = jnp.clip(jnp.floor(jnp.where(finite, pos, 0)), 0, bins - 1).astype(jnp.int32)
-    counts = jax.vmap(
-        lambda i, f: jnp.zeros(bins, jnp.int32).at[i].add(f.astype(jnp.int32))
-    )(idx, finite)
+    # one bincount over (layer, bin) pairs: ~3× faster on CPU than a vmapped one
+    L = As.shape[0]
+    flat = (idx + bins * jnp.arange(L, dtype=jnp.int32)[:, None]).ravel()
+    weights = finite.ravel().astype(jnp.int32)
+    counts = jnp.bincount(flat, weights, length=L * bins).reshape(L, bins)
     above = jnp.sum(finite & (As > hi), axis=1)
     return counts, safe_std(As, axis=1), above, jnp.sum(~finite, axis=1)
 
@@ -647,13 +673,15 @@ class LayerHist(NamedTuple):
 
 def layer_histograms(
     key, scheme: str, scale=1.0, *, activation="relu", num_layers=12, width=100,
-    m=128, bins=40, value_range=(0.0, 3.0), c=0.5,
+    m=128, bins=40, value_range=(0.0, 3.0), c=0.5, draws: NetDraws | None = None,
 ) -> LayerHist:  # fmt: skip
     """Activations of every layer of a deep net right after initialisation.
 
     X (width, m) ~ N(0, 1); W[l] as :func:`init_weights`; b = 0;
     A[l] = g(W[l] A[l-1]). The scheme, the scale and the activation (through
-    ``lax.switch``) are traced: one compile per set of sizes.
+    ``lax.switch``) are traced: one compile per set of sizes. ``draws``:
+    :func:`net_draws` of the same ``key`` and sizes, drawn once and reused
+    by a panel (drawing them costs more than the rest of the call).
     """
     check_key("key", key)
     check_choice("scheme", scheme, init.SCHEMES)
@@ -664,16 +692,21 @@ def layer_histograms(
         raise ValueError(
             f"value_range must be (lo, hi) with lo < hi, got {value_range}"
         )
+    if draws is None:
+        draws = net_draws(key, num_layers=num_layers, width=width, m=m)
+    shapes = ((num_layers, width, width), (width, m))
+    if (tuple(draws.N.shape), tuple(draws.X.shape)) != shapes:
+        raise ValueError(
+            f"draws must have N of shape {shapes[0]} and X of shape {shapes[1]} "
+            f"(net_draws with the same sizes), got {draws.N.shape} and {draws.X.shape}"
+        )
     sd = init.std(scheme, width, width, 1.0)
     const = c if scheme == "constant" else 0.0
-    Ws, X = _draw_net(
-        key, jnp.float32(sd), jnp.float32(const), jnp.float32(scale),
-        check_int("num_layers", num_layers, lo=1), check_int("width", width, lo=1),
-        check_int("m", m, lo=1),
-    )  # fmt: skip
     index = jnp.int32(HIST_ACTIVATIONS.index(activation))
-    return LayerHist(*_layer_hist(Ws, X, jnp.float32(lo), jnp.float32(hi), index,
-                                  check_int("bins", bins, lo=1)))  # fmt: skip
+    return LayerHist(*_layer_hist(
+        draws, jnp.float32(sd), jnp.float32(const), jnp.float32(scale),
+        jnp.float32(lo), jnp.float32(hi), index, check_int("bins", bins, lo=1),
+    ))  # fmt: skip
 
 
 def train_schemes(

@@ -365,16 +365,24 @@ def test_layer_histograms_match_numpy():
         value_range=(0.0, 2.0),
     )  # fmt: skip
     sd = init.std("he", 20, 20, 1.0)
-    Ws, X = depth._draw_net(key, jnp.float32(sd), jnp.float32(0.0),
-                            jnp.float32(1.3), 5, 20, 30)  # fmt: skip
-    A = np.asarray(X, np.float64)
+    draws = depth.net_draws(key, num_layers=5, width=20, m=30)
+    Ws = 1.3 * sd * np.asarray(draws.N, np.float64)
+    A = np.asarray(draws.X, np.float64)
     for l in range(5):
-        A = np.maximum(np.asarray(Ws[l], np.float64) @ A, 0.0)
+        A = np.maximum(Ws[l] @ A, 0.0)
         want, _ = np.histogram(np.clip(A, 0, 2), bins=8, range=(0, 2))
         assert np.abs(np.asarray(h.counts[l]) - want).sum() <= 2
         assert float(h.std[l]) == pytest.approx(A.std(), rel=1e-4)
         assert int(h.above[l]) == int((A > 2).sum())
     assert np.asarray(h.nonfinite).sum() == 0
+    again = depth.layer_histograms(
+        key, "he", 1.3, activation="relu", num_layers=5, width=20, m=30, bins=8,
+        value_range=(0.0, 2.0), draws=draws,
+    )  # fmt: skip
+    for a, b in zip(h, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="draws must have N of shape"):
+        depth.layer_histograms(key, "he", num_layers=4, draws=draws)
     with pytest.raises(ValueError, match="value_range"):
         depth.layer_histograms(key, "he", value_range=(1.0, 1.0))
     with pytest.raises(ValueError, match="scheme"):

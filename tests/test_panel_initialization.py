@@ -46,12 +46,12 @@ def _numpy_forward(key, scheme, scale, activation):
     L, n, m = INIT_NET["num_layers"], INIT_NET["width"], INIT_NET["m"]
     sd = init.std(scheme, n, n, 1.0)
     const = 0.5 if scheme == "constant" else 0.0
-    Ws, X = depth._draw_net(key, jnp.float32(sd), jnp.float32(const),
-                            jnp.float32(scale), L, n, m)  # fmt: skip
+    draws = depth.net_draws(key, num_layers=L, width=n, m=m)
+    Ws = scale * (sd * np.asarray(draws.N, np.float64) + const)
     g = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh}[activation]
-    A, out = np.asarray(X, np.float64), []
+    A, out = np.asarray(draws.X, np.float64), []
     for l in range(L):
-        A = g(np.asarray(Ws[l], np.float64) @ A)
+        A = g(Ws[l] @ A)
         out.append(A)
     return out
 

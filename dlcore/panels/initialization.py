@@ -84,11 +84,17 @@ def init_panel(
     light_log_axis(ax_s)
     fig.tight_layout()
     shown = {"activation": activation}
+    draws = {}  # the random draws, made once per key ("new seed" makes new ones)
 
     def compute(*, scheme, scale, activation, key):
+        if draws.get("key") is not key:
+            draws["key"] = key
+            draws["draws"] = depth.net_draws(key, num_layers=L, width=n,
+                                             m=INIT_NET["m"])  # fmt: skip
         out = depth.layer_histograms(
             key, scheme, scale, activation=activation, num_layers=L, width=n,
             m=INIT_NET["m"], bins=bins, value_range=VALUE_RANGE[activation],
+            draws=draws["draws"],
         )  # fmt: skip
         return scheme, float(scale), activation, jax.tree.map(np.asarray, out)
 
