@@ -5,6 +5,8 @@ Not a test: it prints tables and always exits 0. See benchmarks/README.md
 
     python benchmarks/bench_latency.py            # everything, ~12 min
     python benchmarks/bench_latency.py --quick    # 8 presses, no course notebooks
+    python benchmarks/bench_latency.py --quick --no-course --device-scale-factor 1 2
+        # every slider again on a HiDPI page (devicePixelRatio 2), side by side
 
 Both timestamps of a measurement come from the page's clock
 (``performance.now()``): the key press is the ``timeStamp`` of the trusted
@@ -707,6 +709,38 @@ def report(results: list[SliderResult], infos: list[dict], header: dict) -> str:
     return "\n".join(lines)
 
 
+def ratio_report(by_ratio: dict[float, list[SliderResult]]) -> str:
+    """p50/p95 of every slider at each devicePixelRatio, side by side, with
+    the ratio of the p50s to the first one's. A canvas has ratio² times the
+    pixels: the kernel renders and encodes them, the browser decodes them."""
+    ratios = list(by_ratio)
+    rows: dict[tuple[str, str], dict[float, SliderResult]] = {}
+    for ratio, rs in by_ratio.items():
+        for r in rs:
+            if not r.naive:
+                rows.setdefault((r.group, r.label), {})[ratio] = r
+    name_w = max([len(f"{g}: {lab}") for g, lab in rows] + [20])
+    head = "".join(f"  {f'p50 @{q:g}':>8}  {f'p95 @{q:g}':>8}" for q in ratios)
+    head += "".join(f"  {f'p50 ×{q:g}':>8}" for q in ratios[1:])
+    lines = [
+        "By device pixel ratio (ms, key press to frame; the page's "
+        "devicePixelRatio, e.g. 2 on a HiDPI laptop screen):",
+        f"{'slider'.ljust(name_w)}{head}",
+    ]
+    for (group, label), per in rows.items():
+        cols = []
+        for q in ratios:
+            r = per.get(q)
+            cols += [_f(r.p50 if r else None, "8.1f"), _f(r.p95 if r else None, "8.1f")]
+        base = per.get(ratios[0])
+        for q in ratios[1:]:
+            r = per.get(q)
+            ok = r and base and r.samples and base.samples
+            cols.append(f"{r.p50 / base.p50:7.2f}×" if ok else f"{'—':>8}")
+        lines.append(f"{(group + ': ' + label).ljust(name_w)}  {'  '.join(cols)}")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="short run (CI smoke)")
@@ -726,6 +760,17 @@ def main(argv=None) -> int:
         metavar="off|DIR",
         help="DLCORE_COMPILE_CACHE for the kernels (default off: every first "
         "figure waits for its compiles, as on a first open without a cache)",
+    )
+    ap.add_argument(
+        "--device-scale-factor",
+        type=float,
+        nargs="+",
+        default=[1.0],
+        metavar="R",
+        help="the page's devicePixelRatio (default 1; 2 is a HiDPI laptop "
+        "screen). With several, the first gets the full report and every "
+        "slider is measured again (no drags, no naive baselines) at the others, "
+        "for a side-by-side table",
     )
     args = ap.parse_args(argv)
     os.environ["DLCORE_COMPILE_CACHE"] = args.compile_cache  # Lab's kernels inherit it
@@ -781,6 +826,7 @@ def main(argv=None) -> int:
         "load average at start": _loadavg(),
         "presses per slider": presses,
         "compile cache (DLCORE_COMPILE_CACHE)": args.compile_cache,
+        "device pixel ratio": " and ".join(f"{r:g}" for r in args.device_scale_factor),
     }
 
     def log(msg: str) -> None:
@@ -788,28 +834,41 @@ def main(argv=None) -> int:
 
     results: list[SliderResult] = []
     infos: list[dict] = []
+    by_ratio: dict[float, list[SliderResult]] = {}
     t0 = time.monotonic()
-    with (
-        LabServer({"notebooks": NOTEBOOKS_DIR}, extra=extra) as lab,
-        ChromiumBrowser() as browser,
-    ):
-        for target in targets:
-            log(f"measuring {target.path} ...")
-            try:
-                res, info = run_notebook(
-                    browser, lab, target, presses, drag_seconds, args.drag_all, log
-                )
-            except (HarnessError, Exception) as e:  # a miss, never a crash
-                log(f"  ! {target.path}: {type(e).__name__}: {e}")
-                continue
-            info["naive"] = target.is_naive
-            results += res
-            infos.append(info)
+    with LabServer({"notebooks": NOTEBOOKS_DIR}, extra=extra) as lab:
+        for i, ratio in enumerate(args.device_scale_factor):
+            first = i == 0
+            with ChromiumBrowser(device_scale_factor=ratio) as browser:
+                for target in targets:
+                    if target.is_naive and not first:
+                        continue
+                    log(f"measuring {target.path} at devicePixelRatio {ratio:g} ...")
+                    try:
+                        res, info = run_notebook(
+                            browser,
+                            lab,
+                            target,
+                            presses,
+                            drag_seconds if first else None,
+                            args.drag_all,
+                            log,
+                        )
+                    except (HarnessError, Exception) as e:  # a miss, never a crash
+                        log(f"  ! {target.path}: {type(e).__name__}: {e}")
+                        continue
+                    by_ratio.setdefault(ratio, []).extend(res)
+                    if first:
+                        info["naive"] = target.is_naive
+                        results += res
+                        infos.append(info)
     header["load average at end"] = _loadavg()
     header["wall time"] = f"{time.monotonic() - t0:.0f} s"
     if skipped:
         header["skipped (module missing)"] = ", ".join(t.path for t in skipped)
     print(report(results, infos, header))
+    if len(by_ratio) > 1:
+        print("\n" + ratio_report(by_ratio))
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -819,6 +878,12 @@ def main(argv=None) -> int:
                     "results": [
                         r.__dict__ | {"p50": r.p50, "p95": r.p95} for r in results
                     ],
+                    "by_device_pixel_ratio": {
+                        str(ratio): [
+                            r.__dict__ | {"p50": r.p50, "p95": r.p95} for r in rs
+                        ]
+                        for ratio, rs in by_ratio.items()
+                    },
                 },
                 indent=1,
                 default=str,

@@ -703,9 +703,11 @@ class ChromiumBrowser:
         headless: bool = True,
         viewport: tuple[int, int] = (1280, 1000),
         executable: str | None = None,
+        device_scale_factor: float = 1.0,
     ):
         self.headless = headless
         self.viewport = viewport
+        self.device_scale_factor = device_scale_factor
         self.executable = executable or find_chromium()
         self._pw = None
         self.context = None
@@ -735,7 +737,7 @@ class ChromiumBrowser:
                 headless=self.headless,
                 args=CHROMIUM_ARGS,
                 viewport={"width": self.viewport[0], "height": self.viewport[1]},
-                device_scale_factor=1,
+                device_scale_factor=self.device_scale_factor,
             )
             self.context.add_init_script(PAGE_PROBES_JS)
         except BaseException:
