@@ -70,7 +70,15 @@ import traitlets
 
 from dlcore import viz
 
-__all__ = ["BetaSlider", "Panel", "PanelError", "figure", "is_ipympl", "set_range"]
+__all__ = [
+    "BetaSlider",
+    "Panel",
+    "PanelError",
+    "figure",
+    "is_ipympl",
+    "once_per_key",
+    "set_range",
+]
 
 _DISCRETE = (
     widgets.Dropdown,
@@ -116,6 +124,23 @@ def set_range(slider, lo: float, hi: float, value: float) -> None:
         slider.min = min(slider.min, lo)
         slider.value = min(max(value, lo), hi)
         slider.min, slider.max = lo, hi
+
+
+def once_per_key(make: Callable) -> Callable:
+    """``get(key)``: ``make(key)``, computed again only when the key changes.
+
+    A panel's random draws depend on its key alone (the same draws at every
+    slider value), so ``compute`` draws them once and reuses them until
+    "new seed" gives the panel a new key object.
+    """
+    memo = {}
+
+    def get(key):
+        if memo.get("key") is not key:
+            memo["key"], memo["value"] = key, make(key)
+        return memo["value"]
+
+    return get
 
 
 class BetaSlider(widgets.HBox):

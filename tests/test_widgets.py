@@ -27,7 +27,7 @@ from dlcore import viz
 from dlcore.compiles import count_compiles
 from dlcore.panels.ewa import ewa_panel
 from dlcore.panels.optimizers import optimizer_panel
-from dlcore.widgets import BetaSlider, Panel, figure, set_range
+from dlcore.widgets import BetaSlider, Panel, figure, once_per_key, set_range
 
 # --- a cheap toy panel ---------------------------------------------------------
 
@@ -557,3 +557,13 @@ def test_png_bytes_decodes_to_the_same_pixels_with_pillow(opaque):
     assert im.size == (53, 37)
     want = pixels[..., :3] if opaque else pixels
     np.testing.assert_array_equal(np.asarray(im), want)
+
+
+def test_once_per_key_makes_again_only_for_a_new_key():
+    made = []
+    get = once_per_key(lambda key: made.append(key) or len(made))
+    k1, k2 = jax.random.key(0), jax.random.key(0)  # equal bits, two objects
+    assert get(k1) == 1 and get(k1) == 1
+    assert made == [k1]
+    assert get(k2) == 2  # a new key object (as "new seed" makes): drawn again
+    assert get(k2) == 2 and len(made) == 2

@@ -29,7 +29,7 @@ from matplotlib.colors import PowerNorm
 from dlcore import data, depth, init, model, viz
 from dlcore._checks import check_choice
 from dlcore.panels.vanishing import _set_log_ylim, light_log_axis, log_limits
-from dlcore.widgets import Panel, figure
+from dlcore.widgets import Panel, figure, once_per_key
 
 __all__ = [
     "INIT_NET",
@@ -84,17 +84,15 @@ def init_panel(
     light_log_axis(ax_s)
     fig.tight_layout()
     shown = {"activation": activation}
-    draws = {}  # the random draws, made once per key ("new seed" makes new ones)
+    draws = once_per_key(
+        lambda key: depth.net_draws(key, num_layers=L, width=n, m=INIT_NET["m"])
+    )
 
     def compute(*, scheme, scale, activation, key):
-        if draws.get("key") is not key:
-            draws["key"] = key
-            draws["draws"] = depth.net_draws(key, num_layers=L, width=n,
-                                             m=INIT_NET["m"])  # fmt: skip
         out = depth.layer_histograms(
             key, scheme, scale, activation=activation, num_layers=L, width=n,
             m=INIT_NET["m"], bins=bins, value_range=VALUE_RANGE[activation],
-            draws=draws["draws"],
+            draws=draws(key),
         )  # fmt: skip
         return scheme, float(scale), activation, jax.tree.map(np.asarray, out)
 

@@ -29,7 +29,7 @@ from matplotlib.ticker import LogLocator, NullLocator
 from dlcore import depth, viz
 from dlcore import depth as deep
 from dlcore._checks import check_choice
-from dlcore.widgets import Panel, figure
+from dlcore.widgets import Panel, figure, once_per_key
 
 __all__ = [
     "CHAIN_START",
@@ -272,17 +272,16 @@ def deep_net_panel(
 
     fig.tight_layout()
 
-    draws = {}  # the random draws of the current key (drawn once per seed)
+    draws = once_per_key(
+        lambda key: deep.deep_draws(
+            key, width=cfg["width"], m=cfg["m"], max_depth=Lmax,
+            num_seeds=cfg["num_seeds"],
+        )
+    )  # fmt: skip
 
     def compute(*, activation, depth, scale, key):
-        if draws.get("key") is not key:
-            draws["key"] = key
-            draws["draws"] = deep.deep_draws(
-                key, width=cfg["width"], m=cfg["m"], max_depth=Lmax,
-                num_seeds=cfg["num_seeds"],
-            )  # fmt: skip
         st = deep.deep_mlp_stats(key, scale, depth, activation=activation,
-                                 bins=nb, draws=draws["draws"])  # fmt: skip
+                                 bins=nb, draws=draws(key))  # fmt: skip
         return activation, int(depth), float(scale), st
 
     def draw(result):
