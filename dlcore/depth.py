@@ -554,6 +554,11 @@ def init_weights(key, scheme: str, scale, num_layers: int, width: int, c=0.5):
 @functools.partial(jax.jit, static_argnames=("num_layers", "width"))
 def _init_weights(key, sd, const, scale, num_layers, width):
     N = jax.random.normal(key, (num_layers, width, width))
+    return _weights(N, sd, const, scale)
+
+
+def _weights(N, sd, const, scale):
+    """W = scale·(sd·N + const) from unit normal draws N (any shape)."""
     return scale * (sd * N + const)
 
 
@@ -640,7 +645,7 @@ HIST_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 @functools.partial(jax.jit, static_argnames=("bins",))
 def _layer_hist(draws, sd, const, scale, lo, hi, index, bins):
     def layer(A, N):
-        Z = (scale * (sd * N + const)) @ A
+        Z = _weights(N, sd, const, scale) @ A
         A = jax.lax.switch(index, [activations.get(a)[0] for a in HIST_ACTIVATIONS], Z)
         return A, A
 
