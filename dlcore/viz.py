@@ -45,6 +45,7 @@ __all__ = [
     "finite_limits",
     "lecture_mode",
     "mark_nonfinite",
+    "path_problem",
     "plot_contour",
     "plot_decision_boundary",
     "plot_hist",
@@ -80,13 +81,14 @@ class NonFiniteMarks(NamedTuple):
     """Markers on the axes edges (x in data, y in axes coordinates) + a label.
 
     top: ▲ at +inf.  bottom: ▼ at −inf, or at 0 when ``log``.  nan: ✕ at NaN.
-    label: red text naming the first of each, "" when all values are fine.
+    label: red text naming the first of each, "" when all values are fine;
+    None when the caller shows the words elsewhere (a panel's readout line).
     """
 
     top: Line2D
     bottom: Line2D
     nan: Line2D
-    label: Text
+    label: Text | None
 
 
 def artists_of(*groups, exclude=(Legend,)) -> list:
@@ -159,19 +161,19 @@ def mark_nonfinite(
     what: str = "step",
     log: bool = False,
     name: str = "",
-    label_xy: tuple[float, float] = (0.02, 0.96),
+    label_xy: tuple[float, float] | None = (0.02, 0.96),
 ) -> NonFiniteMarks:
     """Draw explicit markers and a label for the non-finite values of y(x).
 
     ``what`` names the x axis in the label ("step", "layer"); ``name``
-    prefixes it (e.g. the optimizer). Returns the artists; change them with
+    prefixes it (e.g. the optimizer). ``label_xy=None``: markers only, for a
+    caller that shows the words (:func:`update_nonfinite`'s return value)
+    outside the figure. Returns the artists; change them with
     :func:`update_nonfinite`.
     """
-    marks = NonFiniteMarks(
-        top=_edge_line(ax, 0.98, "^"),
-        bottom=_edge_line(ax, 0.02, "v"),
-        nan=_edge_line(ax, 0.98, "X"),
-        label=ax.text(
+    label = None
+    if label_xy is not None:
+        label = ax.text(
             *label_xy,
             "",
             transform=ax.transAxes,
@@ -181,7 +183,12 @@ def mark_nonfinite(
             fontsize="small",
             bbox=_LABEL_BOX,
             zorder=6,
-        ),
+        )
+    marks = NonFiniteMarks(
+        top=_edge_line(ax, 0.98, "^"),
+        bottom=_edge_line(ax, 0.02, "v"),
+        nan=_edge_line(ax, 0.98, "X"),
+        label=label,
     )
     update_nonfinite(marks, x, y, what=what, log=log, name=name)
     return marks
@@ -208,8 +215,9 @@ def update_nonfinite(
         line.set_visible(bool(starts.any()))  # hidden: a blit skips it
     text = describe_nonfinite(x, y, what=what, log=log)
     text = f"{name}: {text}" if (text and name) else text
-    marks.label.set_text(text)
-    marks.label.set_visible(bool(text))
+    if marks.label is not None:
+        marks.label.set_text(text)
+        marks.label.set_visible(bool(text))
     return text
 
 
@@ -284,14 +292,15 @@ def plot_series(
     style: dict | None = None,
     style2: dict | None = None,
     rescale: bool = True,
-    marks_xy: tuple[float, float] = (0.02, 0.96),
+    marks_xy: tuple[float, float] | None = (0.02, 0.96),
 ) -> SeriesArtists:
     """Plot y(x) and optionally a second series y2(x), plus an annotation text.
 
     ``log`` puts the y axis on a log scale (0 and negatives are then marked,
     not dropped). ``text`` is drawn top-right and can be changed on every
     update. Non-finite points are gaps in the line with explicit markers; their
-    red labels start at ``marks_xy`` (axes coordinates).
+    red labels start at ``marks_xy`` (axes coordinates; None: no labels, the
+    caller names the bad values elsewhere, e.g. with :func:`describe_nonfinite`).
     """
     if log:
         ax.set_yscale("log")
@@ -307,7 +316,7 @@ def plot_series(
     )
     marks2 = None
     if y2 is not None:
-        xy2 = (marks_xy[0], marks_xy[1] - 0.08)
+        xy2 = None if marks_xy is None else (marks_xy[0], marks_xy[1] - 0.08)
         marks2 = mark_nonfinite(
             ax, x, y2, what=what, log=log, name=label2 or "", label_xy=xy2
         )
@@ -419,21 +428,24 @@ class PathArtists(NamedTuple):
 
     start: ○ at the first point of every path. ends: ● at each last point.
     broken: red ✕ where a path left the view or overflowed (clamped to the
-    edge of the view so it is always visible). label: red text naming them.
+    edge of the view so it is always visible). label: red text naming them
+    (None when the caller shows :func:`update_paths`' words elsewhere).
     """
 
     lines: list
     start: Line2D
     ends: list
     broken: Line2D
-    label: Text
+    label: Text | None
     legend: object
 
 
-def plot_paths(ax, paths, labels, *, colors=None) -> PathArtists:
+def plot_paths(ax, paths, labels, *, colors=None, label_xy=(0.02, 0.02)) -> PathArtists:
     """Trajectories θ_0..θ_T of several optimizers, paths of shape (k, T+1, 2).
 
-    Each path is a line with a ● at its last point; a ○ marks θ_0.
+    Each path is a line with a ● at its last point; a ○ marks θ_0. The red
+    label naming broken paths sits at ``label_xy`` (axes coordinates); None
+    leaves it out (the ✕ markers stay).
     """
     paths = np.asarray(paths, dtype=np.float64)
     colors = colors or [OPTIMIZER_COLORS.get(n, f"C{i}") for i, n in enumerate(labels)]
@@ -447,10 +459,12 @@ def plot_paths(ax, paths, labels, *, colors=None) -> PathArtists:
     (broken,) = ax.plot(
         [], [], "X", color=NONFINITE_COLOR, markersize=11, mec="white", zorder=6
     )
-    label = ax.text(
-        0.02, 0.02, "", transform=ax.transAxes, color=NONFINITE_COLOR,
-        va="bottom", ha="left", fontsize="small", bbox=_LABEL_BOX, zorder=7,
-    )  # fmt: skip
+    label = None
+    if label_xy is not None:
+        label = ax.text(
+            *label_xy, "", transform=ax.transAxes, color=NONFINITE_COLOR,
+            va="bottom", ha="left", fontsize="small", bbox=_LABEL_BOX, zorder=7,
+        )  # fmt: skip
     legend = ax.legend(loc="upper right", fontsize="small")
     artists = PathArtists(lines, start, ends, broken, label, legend)
     update_paths(artists, paths)
@@ -467,8 +481,8 @@ def _clamp_to_view(points, xlim, ylim, factor: float = 0.0):
     return out
 
 
-def _path_problem(path, xlim, ylim):
-    """(index, words) of the first step where a path breaks, or None.
+def path_problem(path, xlim, ylim):
+    """(index, words) of the first step where a path (T+1, 2) breaks, or None.
 
     Non-finite beats leaving the view: "overflow (inf)" / "NaN" at step k,
     otherwise "left the view" at the first step outside the box.
@@ -510,7 +524,7 @@ def update_paths(p: PathArtists, paths) -> str:
         last = np.flatnonzero(finite)
         last_pt = path[last[-1]] if last.size else path[0] * np.nan
         end.set_data([last_pt[0]], [last_pt[1]])
-        problem = _path_problem(path, xlim, ylim)
+        problem = path_problem(path, xlim, ylim)
         if problem is not None:
             k, words = problem
             notes.append(f"{line.get_label()}: {words} at step {k}")
@@ -521,8 +535,9 @@ def update_paths(p: PathArtists, paths) -> str:
     pts = np.array(broken).reshape(-1, 2)
     p.broken.set_data(pts[:, 0], pts[:, 1])
     text = "\n".join(notes)
-    p.label.set_text(text)
-    p.label.set_visible(bool(text))
+    if p.label is not None:
+        p.label.set_text(text)
+        p.label.set_visible(bool(text))
     return text
 
 

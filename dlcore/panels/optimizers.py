@@ -3,7 +3,9 @@
 Left: contours of J(θ) and the four trajectories (click to move the start).
 Right: J(θ_t) − J_min per step on a log axis. Every slider is a traced
 argument of one jitted call (:func:`dlcore.surfaces.optimizer_paths`); the
-contours are redrawn only when the surface changes.
+contours are redrawn only when the surface changes. A run that overflows or
+leaves the view gets red ✕ markers in the figure and is named in the readout
+line above it, which also gives every run's final J − J_min.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import math
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.colors import to_hex
 
 from dlcore import viz
 from dlcore.schedules import SCHEDULES
@@ -83,13 +86,15 @@ class _Figure:
         s = surfaces[surface]
         self.contour = viz.plot_contour(self.ax_c, xs, ys, Z, levels, minimum=s.minimum)
         start = np.broadcast_to(s.start, (len(OPTIMIZERS), 1, 2))
-        self.paths = viz.plot_paths(self.ax_c, start, OPTIMIZERS)
+        # no red text in the frame (each costs ~10 ms per move): the readout
+        # line names the broken runs, the ✕ markers show where
+        self.paths = viz.plot_paths(self.ax_c, start, OPTIMIZERS, label_xy=None)
         steps = np.arange(num_steps + 1)
         self.loss = [
             viz.plot_series(self.ax_l, steps, np.ones(num_steps + 1), label=name,
                             log=True, style={"color": viz.OPTIMIZER_COLORS[name]},
-                            rescale=False, marks_xy=(0.02, 0.30 - 0.08 * k))
-            for k, name in enumerate(OPTIMIZERS)
+                            rescale=False, marks_xy=None)
+            for name in OPTIMIZERS
         ]  # fmt: skip
         self.ax_l.set(xlabel="step t", ylabel=f"J(θ_t) − J_min  (≥ {LOSS_FLOOR:g})",
                       xlim=(0, num_steps))  # fmt: skip
@@ -122,6 +127,28 @@ class _Figure:
 
     def animated(self) -> list:
         return viz.artists_of(self.paths, self.loss)
+
+    def readout(self, result) -> str:
+        """Each run's final J(θ_T) − J_min, or the step where it broke (red)."""
+        name, theta, loss = result
+        ref = self.grids[name][4]
+        xlim, ylim = self.ax_c.get_xlim(), self.ax_c.get_ylim()
+        parts = []
+        for opt, path, J in zip(OPTIMIZERS, theta, loss, strict=True):
+            problem = viz.path_problem(np.asarray(path, np.float64), xlim, ylim)
+            if problem is not None:
+                k, words = problem
+                parts.append(
+                    f'<span style="color:{viz.NONFINITE_COLOR}">'
+                    f"{opt}: {words} at step {k}</span>"
+                )
+                continue
+            gap = float(J[-1]) - ref
+            shown = f"≤ {LOSS_FLOOR:.0e}" if gap <= LOSS_FLOOR else f"{gap:.2e}"
+            color = to_hex(viz.OPTIMIZER_COLORS[opt])
+            parts.append(f'<b style="color:{color}">{opt}</b> {shown}')
+        T = loss.shape[1] - 1
+        return f"J(θ<sub>{T}</sub>) − J<sub>min</sub>: " + " · ".join(parts)
 
 
 def optimizer_panel(
@@ -156,7 +183,7 @@ def optimizer_panel(
     }
     panel = Panel(
         controls, compute, view.draw, fig=view.fig, on_change=hooks,
-        animated=view.animated, show_seed=False,
+        animated=view.animated, show_seed=False, readout=view.readout,
         title="<b>GD, momentum, RMSprop, Adam</b> (click the contours: new start)",
     )  # fmt: skip
 
