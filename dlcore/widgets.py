@@ -70,6 +70,11 @@ import traitlets
 
 from dlcore import viz
 
+try:  # ISA-L's deflate: 5-8× the standard zlib's speed at level 1, same format
+    from isal.isal_zlib import compress as DEFLATE
+except ImportError:  # pragma: no cover - isal is in requirements.txt
+    DEFLATE = zlib.compress
+
 __all__ = [
     "BetaSlider",
     "Panel",
@@ -219,27 +224,27 @@ def _running_loop():
         return None
 
 
-def png_bytes(pixels: np.ndarray) -> bytes:
+def png_bytes(pixels: np.ndarray, compress: Callable | None = None) -> bytes:
     """An (h, w, 4) uint8 RGBA image as PNG bytes, encoded for speed.
 
-    One IDAT chunk, filter type 0 (None) on every row, zlib level 1, and RGB
-    (colour type 2) when every pixel is opaque, else RGBA (type 6). Row r of
-    the raw stream is ``[0, pixels[r].ravel()]`` (PNG spec, section 7.2).
-    ``benchmarks/bench_render.py`` times it against Pillow on every panel's
-    frame: a median 1.8× faster than Pillow at zlib level 1, for a file of
-    about the same size.
+    Colour type 6 (8-bit RGBA), one IDAT chunk, filter type 0 (None) on every
+    row: row r of the raw stream is ``[0, pixels[r].ravel()]`` (PNG spec,
+    section 7.2), one contiguous copy of the frame. The stream is compressed
+    by ``compress(raw, 1)``, which must write the zlib format (RFC 1950);
+    default :data:`DEFLATE`: ISA-L's deflate (the ``isal`` package) when it is
+    installed, else the standard library's zlib, both at level 1.
+    ``benchmarks/bench_render.py`` times both against Pillow on every panel's
+    frame.
     """
     h, w, _ = pixels.shape
-    opaque = bool((pixels[..., 3] == 255).all())
-    ch = 3 if opaque else 4
-    raw = np.zeros((h, 1 + w * ch), np.uint8)  # column 0: the filter byte
-    raw[:, 1:].reshape(h, w, ch)[...] = pixels[..., :ch]
-    header = struct.pack(">IIBBBBB", w, h, 8, 2 if opaque else 6, 0, 0, 0)
+    raw = np.zeros((h, 1 + 4 * w), np.uint8)  # column 0: the filter byte
+    raw[:, 1:] = pixels.reshape(h, 4 * w)
+    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
     return b"".join(
         [
             b"\x89PNG\r\n\x1a\n",
             _png_chunk(b"IHDR", header),
-            _png_chunk(b"IDAT", zlib.compress(raw, 1)),
+            _png_chunk(b"IDAT", (compress or DEFLATE)(raw, 1)),
             _png_chunk(b"IEND", b""),
         ]
     )
@@ -255,7 +260,7 @@ def _full_frame_png(canvas) -> bytes | None:
     """ipympl's frame encoder, replaced: always a whole frame, fast PNG.
 
     matplotlib's ``get_diff_image`` encodes with Pillow at zlib level 6,
-    ~2.7× slower than :func:`png_bytes` (``bench_render.py``). The frame is
+    11-33× slower than :func:`png_bytes` (``bench_render.py``). The frame is
     always whole (never a diff against the previous one), because a diff frame
     painted over a lost or overtaken frame leaves a wrong picture.
     """

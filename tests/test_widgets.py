@@ -569,9 +569,11 @@ def test_ipympl_panel_shows_a_standin_frame_until_the_browser_canvas_is_live():
     )
 
 
+@pytest.mark.parametrize("compress", ["default", "zlib"])
 @pytest.mark.parametrize("opaque", [True, False])
-def test_png_bytes_decodes_to_the_same_pixels_with_pillow(opaque):
+def test_png_bytes_decodes_to_the_same_pixels_with_pillow(opaque, compress):
     import io
+    import zlib
 
     import PIL.Image
 
@@ -579,13 +581,21 @@ def test_png_bytes_decodes_to_the_same_pixels_with_pillow(opaque):
 
     rng = np.random.default_rng(0)
     pixels = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    pixels[5:20, 10:40] = (255, 255, 255, 255)  # a flat block, as in a real frame
     if opaque:
         pixels[..., 3] = 255
-    im = PIL.Image.open(io.BytesIO(png_bytes(pixels)))
-    assert im.mode == ("RGB" if opaque else "RGBA")
+    fn = None if compress == "default" else zlib.compress
+    im = PIL.Image.open(io.BytesIO(png_bytes(pixels, compress=fn)))
+    assert im.mode == "RGBA"
     assert im.size == (53, 37)
-    want = pixels[..., :3] if opaque else pixels
-    np.testing.assert_array_equal(np.asarray(im), want)
+    np.testing.assert_array_equal(np.asarray(im), pixels)
+
+
+def test_the_default_deflate_is_isal_when_installed():
+    from dlcore.widgets import DEFLATE
+
+    isal_zlib = pytest.importorskip("isal.isal_zlib")
+    assert DEFLATE is isal_zlib.compress
 
 
 def test_once_per_key_makes_again_only_for_a_new_key():
