@@ -5,12 +5,14 @@ dropdown, both states of a toggle); ``random_value(w, rng)`` one random legal
 value. ``assert_sweep_is_clean(panel)`` moves every control over those values
 and over random combinations, presses "new seed" and the lecture toggle, and
 asserts: no callback error, no compilation, no new figure, and that ordinary
-moves repaint by blitting (unless ``expect_blits=False``).
+moves repaint by blitting (unless ``expect_blits=False``). ``closing(made)``
+is the body of the test modules' panel fixtures.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -21,6 +23,13 @@ from dlcore.widgets import BetaSlider
 
 _TOGGLES = (W.ToggleButton, W.Checkbox)
 _CHOICES = (W.Dropdown, W.ToggleButtons, W.RadioButtons, W.SelectionSlider)
+
+
+def closing(made: dict) -> Iterator[dict]:
+    """Yield ``{name: Panel}`` to the tests, then close every panel."""
+    yield made
+    for p in made.values():
+        p.close()
 
 
 def _options(w):

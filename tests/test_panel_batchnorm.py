@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from panel_sweep import assert_sweep_is_clean
+from panel_sweep import assert_sweep_is_clean, closing
 
 from dlcore import batchnorm_demo as bd
 from dlcore import data, layers, model, train
@@ -27,13 +27,12 @@ STEPS = 60
 
 @pytest.fixture(scope="module")
 def panels():
-    made = {
-        "hist": hist_panel(),
-        "lr": lr_panel(alphas=ALPHAS, num_steps=STEPS, index=1),
-    }
-    yield made
-    for p in made.values():
-        p.close()
+    yield from closing(
+        {
+            "hist": hist_panel(),
+            "lr": lr_panel(alphas=ALPHAS, num_steps=STEPS, index=1),
+        }
+    )
 
 
 @pytest.mark.parametrize("name", ["hist", "lr"])

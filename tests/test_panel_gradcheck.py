@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from panel_sweep import assert_sweep_is_clean
+from panel_sweep import assert_sweep_is_clean, closing
 
 from dlcore import finite_diff as fd
 from dlcore import gradcheck
@@ -30,10 +30,9 @@ from dlcore.panels.gradcheck import (
 
 @pytest.fixture(scope="module")
 def panels():
-    made = {"eps": eps_panel(), "bug": bug_panel(), "dropout": dropout_panel()}
-    yield made
-    for p in made.values():
-        p.close()
+    yield from closing(
+        {"eps": eps_panel(), "bug": bug_panel(), "dropout": dropout_panel()}
+    )
 
 
 @pytest.mark.parametrize("name", ["eps", "bug", "dropout"])

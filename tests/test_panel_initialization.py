@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from panel_sweep import assert_sweep_is_clean
+from panel_sweep import assert_sweep_is_clean, closing
 
 from dlcore import depth, init, model
 from dlcore.panels.initialization import (
@@ -31,10 +31,7 @@ SMALL = dict(dims=(2, 6, 6, 1), num_steps=80, m=60)
 
 @pytest.fixture(scope="module")
 def panels():
-    made = {"init": init_panel(), "training": training_panel(**SMALL)}
-    yield made
-    for p in made.values():
-        p.close()
+    yield from closing({"init": init_panel(), "training": training_panel(**SMALL)})
 
 
 @pytest.mark.parametrize("name", ["init", "training"])

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from panel_sweep import assert_sweep_is_clean
+from panel_sweep import assert_sweep_is_clean, closing
 
 from dlcore import data, model, regularization, train
 from dlcore.panels.regularization import (
@@ -38,15 +38,14 @@ ES = dict(m_train=60, num_steps=400, eval_every=10, learning_rate=0.003)
 
 @pytest.fixture(scope="module")
 def panels():
-    made = {
-        "diagnosis": diagnosis_panel(),
-        "dashboard": regularization_panel(**GRID),
-        "early": early_stopping_panel(**ES),
-        "augment": augmentation_panel(n_digits=5, copies=2),
-    }
-    yield made
-    for p in made.values():
-        p.close()
+    yield from closing(
+        {
+            "diagnosis": diagnosis_panel(),
+            "dashboard": regularization_panel(**GRID),
+            "early": early_stopping_panel(**ES),
+            "augment": augmentation_panel(n_digits=5, copies=2),
+        }
+    )
 
 
 @pytest.mark.parametrize("name", ["diagnosis", "dashboard", "early", "augment"])

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from panel_sweep import assert_sweep_is_clean
+from panel_sweep import assert_sweep_is_clean, closing
 
 from dlcore import search
 from dlcore.compiles import count_compiles
@@ -35,14 +35,13 @@ from dlcore.train import Hyper, fit_many
 
 @pytest.fixture(scope="module")
 def panels():
-    made = {
-        "grid": grid_vs_random_panel(),
-        "scale": sampling_scale_panel(),
-        "c2f": coarse_to_fine_panel(),
-    }
-    yield made
-    for p in made.values():
-        p.close()
+    yield from closing(
+        {
+            "grid": grid_vs_random_panel(),
+            "scale": sampling_scale_panel(),
+            "c2f": coarse_to_fine_panel(),
+        }
+    )
 
 
 @pytest.mark.parametrize("name", ["grid", "scale", "c2f"])

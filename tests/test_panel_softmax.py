@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from panel_sweep import moves_are_clean, random_value, sweep_values
+from panel_sweep import closing, moves_are_clean, random_value, sweep_values
 
 from dlcore import model
 from dlcore.activations import softmax
@@ -32,10 +32,9 @@ from dlcore.panels.softmax import (
 
 @pytest.fixture(scope="module")
 def panels():
-    made = {"temperature": temperature_panel(), "digits": digits_panel(seed=0)}
-    yield made
-    for p in made.values():
-        p.close()
+    yield from closing(
+        {"temperature": temperature_panel(), "digits": digits_panel(seed=0)}
+    )
 
 
 @pytest.mark.parametrize("name", ["temperature", "digits"])

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from panel_sweep import assert_sweep_is_clean
+from panel_sweep import assert_sweep_is_clean, closing
 
 from dlcore import depth
 from dlcore.panels.vanishing import (
@@ -32,14 +32,13 @@ from dlcore.panels.vanishing import (
 
 @pytest.fixture(scope="module")
 def panels():
-    made = {
-        "chain": chain_panel(),
-        "deep": deep_net_panel(),
-        "clip": clipping_panel(),
-    }
-    yield made
-    for p in made.values():
-        p.close()
+    yield from closing(
+        {
+            "chain": chain_panel(),
+            "deep": deep_net_panel(),
+            "clip": clipping_panel(),
+        }
+    )
 
 
 @pytest.mark.parametrize("name", ["chain", "deep", "clip"])

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.backend_bases import MouseEvent
-from panel_sweep import assert_sweep_is_clean
+from panel_sweep import assert_sweep_is_clean, closing
 
 from dlcore import viz
 from dlcore.compiles import count_compiles
@@ -347,10 +347,7 @@ def test_set_range_moves_limits_in_either_direction():
 
 @pytest.fixture(scope="module")
 def panels():
-    made = {"ewa": ewa_panel(), "optimizers": optimizer_panel()}
-    yield made
-    for p in made.values():
-        p.close()
+    yield from closing({"ewa": ewa_panel(), "optimizers": optimizer_panel()})
 
 
 @pytest.mark.parametrize("name", ["ewa", "optimizers"])
