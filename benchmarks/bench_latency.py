@@ -633,7 +633,9 @@ def report(results: list[SliderResult], infos: list[dict], header: dict) -> str:
         "Where the time goes (p50 ms after the key press): the kernel's first "
         "'busy' arrives,"
     )
-    w("the figure image arrives (ipympl), it is drawn on the canvas, the frame:")
+    w("the figure image arrives (ipympl), it is drawn on the canvas, the frame")
+    w("(kernel —: a panel's kernel sends no 'busy' for widget messages, see")
+    w("dlcore.widgets.widget_busy_status; DLCORE_WIDGET_BUSY=1 restores it):")
     w(
         f"{'slider'.ljust(name_w)}  {'kernel':>7}  {'image':>7}  {'drawn':>7}  "
         f"{'frame':>7}"

@@ -31,6 +31,10 @@ How a move is handled (DESIGN.md, "how a slider must feel"):
   idle. For other sources of bursts, ``coalesce_delay > 0`` turns scheduling
   into a trailing debounce (100 queued updates -> a handful of renders), at
   the cost of that much latency on every move.
+- No "busy" flicker. A live panel turns off the kernel's "busy" status for
+  widget messages (:func:`widget_busy_status`): on a 2-core machine,
+  JupyterLab redrawing its kernel indicators on every move competes with
+  the render.
 - Same random draws for every slider value: the panel holds ``key`` and
   passes it to ``compute``; the "new seed" button replaces it.
 - Errors in ``compute``/``draw``/hooks are caught, appended to
@@ -55,6 +59,7 @@ import functools
 import html
 import io
 import itertools
+import os
 import struct
 import time
 import traceback
@@ -83,6 +88,7 @@ __all__ = [
     "is_ipympl",
     "once_per_key",
     "set_range",
+    "widget_busy_status",
 ]
 
 _DISCRETE = (
@@ -275,6 +281,64 @@ def _full_frame_png(canvas) -> bytes | None:
     return png_bytes(pixels)
 
 
+def _running_kernel():
+    """The ipykernel kernel this code runs in, or None (plain Python, tests)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return getattr(get_ipython(), "kernel", None)
+
+
+def _publish_status_quietly(kernel, publish, status, channel, parent=None):
+    """The kernel's ``_publish_status``, minus "busy" for comm messages."""
+    msg = parent or kernel.get_parent(channel) or {}
+    if status == "busy" and msg.get("header", {}).get("msg_type") == "comm_msg":
+        return None
+    return publish(kernel, status, channel, parent)
+
+
+def widget_busy_status(show: bool, kernel=None) -> bool:
+    """Whether the kernel reports "busy" while it handles a widget message.
+
+    A Jupyter kernel publishes ``status: busy`` and then ``status: idle``
+    around every message it handles. For a slider move (a ``comm_msg``) the
+    busy status makes JupyterLab redraw its kernel indicators (toolbar,
+    status bar, tab icon) while the kernel renders the frame, on the same
+    two cores. ``benchmarks/bench_ab.py busy`` measured p50 9-26 ms lower
+    without it on four of five sliders (README). With ``show=False``:
+
+    - "busy" is not sent for ``comm_msg`` messages only;
+    - every "idle" is still sent (the ipywidgets frontend and JupyterLab's
+      message futures wait for it), and code cells report both as before.
+
+    A panel calls ``widget_busy_status(False)`` once when it is made live in
+    a kernel, unless the environment variable ``DLCORE_WIDGET_BUSY=1`` is
+    set. Returns True when the kernel (default: the running one) was found.
+    """
+    kernel = _running_kernel() if kernel is None else kernel
+    publish = getattr(type(kernel), "_publish_status", None)
+    if publish is None:
+        return False
+    kernel.__dict__.pop("_publish_status", None)  # the class's method again
+    if not show:
+        kernel._publish_status = functools.partial(
+            _publish_status_quietly, kernel, publish
+        )
+    return True
+
+
+_BUSY_STATUS_SET = False
+
+
+def _quiet_busy_once() -> None:
+    """Called by every live panel; only the first call in a kernel acts."""
+    global _BUSY_STATUS_SET
+    if not _BUSY_STATUS_SET:
+        show = os.environ.get("DLCORE_WIDGET_BUSY") == "1"
+        _BUSY_STATUS_SET = widget_busy_status(show)
+
+
 class Panel:
     """Controls + one figure + ``compute`` + ``draw``, with the rules above.
 
@@ -387,6 +451,7 @@ class Panel:
         )
         self._placeholder = None
         if isinstance(self.fig.canvas, widgets.DOMWidget):  # ipympl: live canvas
+            _quiet_busy_once()
             self._image = None
             canvas = self.fig.canvas
             # every frame whole, encoded fast (see _full_frame_png)

@@ -603,3 +603,50 @@ def test_once_per_key_makes_again_only_for_a_new_key():
     assert made == [k1]
     assert get(k2) == 2  # a new key object (as "new seed" makes): drawn again
     assert get(k2) == 2 and len(made) == 2
+
+
+class _FakeKernel:
+    """Just what widget_busy_status touches: ipykernel's status method."""
+
+    def __init__(self):
+        self.sent, self.parent = [], {}
+
+    def get_parent(self, channel=None):
+        return self.parent
+
+    def _publish_status(self, status, channel, parent=None):
+        msg = parent or self.get_parent(channel)
+        self.sent.append((status, msg["header"]["msg_type"]))
+
+
+def test_widget_busy_status_drops_only_busy_for_comm_messages():
+    from dlcore.widgets import widget_busy_status
+
+    k = _FakeKernel()
+
+    def handle(msg_type):  # what ipykernel's dispatch_shell publishes
+        k.parent = {"header": {"msg_type": msg_type}}
+        k._publish_status("busy", "shell")
+        k._publish_status("idle", "shell", None)
+
+    assert widget_busy_status(False, kernel=k)
+    handle("comm_msg")
+    handle("execute_request")
+    k._publish_status("busy", "shell", {"header": {"msg_type": "comm_msg"}})
+    assert k.sent == [
+        ("idle", "comm_msg"),
+        ("busy", "execute_request"),
+        ("idle", "execute_request"),
+    ]
+    k.sent.clear()
+    assert widget_busy_status(True, kernel=k)  # back to the standard protocol
+    handle("comm_msg")
+    assert k.sent == [("busy", "comm_msg"), ("idle", "comm_msg")]
+    assert "_publish_status" not in vars(k)
+
+
+def test_widget_busy_status_without_a_kernel_does_nothing():
+    from dlcore.widgets import widget_busy_status
+
+    assert widget_busy_status(False) is False  # plain Python: no kernel
+    assert widget_busy_status(False, kernel=object()) is False
