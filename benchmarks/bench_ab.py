@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_latency import measure_presses, pct  # noqa: E402
+from bench_latency import _f, measure_presses, pct, phase_medians  # noqa: E402
 from harness import (  # noqa: E402
     NOTEBOOKS_DIR,
     ChromiumBrowser,
@@ -85,8 +85,6 @@ VARIANTS = {
     "busy": (("busy shown", _RESET + _BUSY), ("no busy", _RESET)),
 }
 
-PHASES = ("to_kernel", "to_image", "to_paint", "to_frame")
-
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -122,10 +120,7 @@ def main(argv=None) -> int:
                     got[name][1].extend(phases)
             for name, _ in variants:
                 samples, phases = got[name]
-                mid = [
-                    pct([p[k] for p in phases if p[k] is not None], 0.5) for k in PHASES
-                ]
-                rows.append((slider["label"], name, samples, mid))
+                rows.append((slider["label"], name, samples, phase_medians(phases)))
         nb.kernel_eval(_RESET)
 
     print(
@@ -141,7 +136,7 @@ def main(argv=None) -> int:
         print(
             f"{label[:22]:22} {name:12} {pct(samples, 0.5):6.1f} "
             f"{pct(samples, 0.95):6.1f} {len(samples):4d}   "
-            f"{mid[0]:6.1f} {mid[1]:6.1f} {mid[2]:6.1f}"
+            f"{_f(mid[0], '6.1f')} {_f(mid[1], '6.1f')} {_f(mid[2], '6.1f')}"
         )
     return 0
 

@@ -339,6 +339,18 @@ def _direction(nb: NotebookSession, i: int, current: str) -> str:
     return current
 
 
+PHASES = ("to_kernel", "to_image", "to_paint", "to_frame")
+
+
+def phase_medians(phases: list[dict]) -> list[float | None]:
+    """p50 of each of PHASES over the presses that recorded it (None: none)."""
+    out = []
+    for key in PHASES:
+        vals = [p[key] for p in phases if p[key] is not None]
+        out.append(pct(vals, 0.5) if vals else None)
+    return out
+
+
 def measure_presses(
     nb: NotebookSession, slider: dict, kind: str, target: str, n: int
 ) -> tuple[list[float], list[dict], int]:
@@ -643,10 +655,7 @@ def report(results: list[SliderResult], infos: list[dict], header: dict) -> str:
     for r in results:
         if r.kind != "canvas" or not r.phases:
             continue
-        cols = []
-        for key in ("to_kernel", "to_image", "to_paint", "to_frame"):
-            vals = [p[key] for p in r.phases if p[key] is not None]
-            cols.append(_f(pct(vals, 0.5) if vals else None))
+        cols = [_f(m) for m in phase_medians(r.phases)]
         w(f"{(r.group + ': ' + r.label).ljust(name_w)}  {'  '.join(cols)}")
     for info in infos:
         pt = info.get("panel_timings")
