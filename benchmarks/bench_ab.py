@@ -25,6 +25,15 @@ Variants (A first; B is what the project ships):
     busy     the kernel reports "busy" for every widget message / it does not
              (dlcore.widgets.widget_busy_status; JupyterLab's indicator then
              stays "idle" during a move)
+    text     Agg lays out and rasterizes every string / repeated strings are
+             replayed (dlcore.text_cache); matters for moves that redraw the
+             whole figure
+    switch   the kernel's GIL switch interval 5 ms (Python's default, which
+             the project keeps) / 0.5 ms: an experiment, not shipped
+
+The table gives p50 and p95 of key press → frame, and the p50 of
+bench_latency.py's phases: sent, ksent (the kernel stamps the image),
+socket (it reaches the page's WebSocket), image and drawn.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_latency import _f, measure_presses, pct, phase_medians  # noqa: E402
+from bench_latency import PHASES, _f, measure_presses, pct, phase_medians  # noqa: E402
 from harness import (  # noqa: E402
     NOTEBOOKS_DIR,
     ChromiumBrowser,
@@ -53,6 +62,10 @@ import dlcore.widgets as _w
 _w._shipped_png = getattr(_w, "_shipped_png", _w.png_bytes)
 _w.png_bytes = _w._shipped_png
 _w.widget_busy_status(False)
+import dlcore.text_cache as _tc
+_tc.install()
+import sys as _sys
+_sys.setswitchinterval(0.005)  # Python's default
 """
 
 _ZLIB = """
@@ -79,10 +92,35 @@ _BUSY = """
 _w.widget_busy_status(True)
 """
 
+_NO_TEXT_CACHE = """
+_tc.uninstall()
+"""
+
+_SWITCH_5MS = """
+_sys.setswitchinterval(0.005)
+"""
+
+_SWITCH_05MS = """
+_sys.setswitchinterval(0.0005)
+"""
+
+_COLS = {
+    "sent": "to_send",
+    "ksent": "kernel_sent",
+    "socket": "to_socket",
+    "image": "to_image",
+    "drawn": "to_paint",
+}
+
 VARIANTS = {
     "encoder": (("zlib", _RESET + _ZLIB), ("default", _RESET)),
     "rows": (("RGB rows", _RESET + _RGB_ROWS), ("RGBA rows", _RESET)),
     "busy": (("busy shown", _RESET + _BUSY), ("no busy", _RESET)),
+    "text": (("Agg text", _RESET + _NO_TEXT_CACHE), ("text cache", _RESET)),
+    "switch": (
+        ("GIL 5 ms", _RESET + _SWITCH_5MS),
+        ("GIL 0.5 ms", _RESET + _SWITCH_05MS),
+    ),
 }
 
 
@@ -130,13 +168,13 @@ def main(argv=None) -> int:
     )
     print(
         f"{'slider':22} {'variant':12} {'p50':>6} {'p95':>6} {'n':>4}   "
-        f"{'busy':>6} {'image':>6} {'drawn':>6}"
+        + " ".join(f"{c:>6}" for c in _COLS)
     )
     for label, name, samples, mid in rows:
         print(
             f"{label[:22]:22} {name:12} {pct(samples, 0.5):6.1f} "
             f"{pct(samples, 0.95):6.1f} {len(samples):4d}   "
-            f"{_f(mid[0], '6.1f')} {_f(mid[1], '6.1f')} {_f(mid[2], '6.1f')}"
+            + " ".join(_f(mid[PHASES.index(k)], "6.1f") for k in _COLS.values())
         )
     return 0
 

@@ -339,7 +339,26 @@ def _direction(nb: NotebookSession, i: int, current: str) -> str:
     return current
 
 
-PHASES = ("to_kernel", "to_image", "to_paint", "to_frame")
+PHASES = (
+    "to_send",
+    "data_url",
+    "to_kernel",
+    "kernel_sent",
+    "to_socket",
+    "to_image",
+    "to_paint",
+    "to_frame",
+)
+PHASE_COLUMNS = (
+    "sent",
+    "toDURL",
+    "kernel",
+    "ksent",
+    "socket",
+    "image",
+    "drawn",
+    "frame",
+)
 
 
 def phase_medians(phases: list[dict]) -> list[float | None]:
@@ -366,7 +385,13 @@ def measure_presses(
             samples.append(m["t2"] - m["t0"])
             phases.append(
                 {
+                    "to_send": m["tSend"] - m["t0"] if m.get("tSend") else None,
+                    "data_url": m.get("tDataUrl"),
+                    "kernel_sent": m["tKernelSent"] - m["t0"]
+                    if m.get("tKernelSent")
+                    else None,
                     "to_kernel": m["tBusy"] - m["t0"] if m["tBusy"] else None,
+                    "to_socket": m["tWs"] - m["t0"] if m.get("tWs") else None,
                     "to_image": m["tBuf"] - m["t0"] if m["tBuf"] else None,
                     "to_paint": m["t1"] - m["t0"],
                     "to_frame": m["t2"] - m["t0"],
@@ -641,17 +666,17 @@ def report(results: list[SliderResult], infos: list[dict], header: dict) -> str:
                 f"p95 {_f(r.p95)}  n {len(r.samples)}/{r.presses}"
             )
     w("")
-    w(
-        "Where the time goes (p50 ms after the key press): the kernel's first "
-        "'busy' arrives,"
-    )
-    w("the figure image arrives (ipympl), it is drawn on the canvas, the frame")
-    w("(kernel —: a panel's kernel sends no 'busy' for widget messages, see")
-    w("dlcore.widgets.widget_busy_status; DLCORE_WIDGET_BUSY=1 restores it):")
-    w(
-        f"{'slider'.ljust(name_w)}  {'kernel':>7}  {'image':>7}  {'drawn':>7}  "
-        f"{'frame':>7}"
-    )
+    w("Where the time goes (p50 ms after the key press; ipympl figures):")
+    w("  sent    the page hands the widget message to the kernel's WebSocket")
+    w("  toDURL  ms the page spent in canvas.toDataURL (ipympl stores the previous")
+    w("          frame as a data URL on every image) before the frame was drawn")
+    w("  kernel  the kernel's first 'busy' arrives (— : panels send none for")
+    w("          widget messages, see dlcore.widgets.widget_busy_status)")
+    w("  ksent   the kernel stamps the image message (its header date)")
+    w("  socket  the image reaches the page's WebSocket (the event's timeStamp)")
+    w("  image   JupyterLab hands it to the widget; drawn: on the canvas;")
+    w("  frame   the frame that shows it")
+    w(f"{'slider'.ljust(name_w)}  " + "  ".join(f"{c:>7}" for c in PHASE_COLUMNS))
     for r in results:
         if r.kind != "canvas" or not r.phases:
             continue

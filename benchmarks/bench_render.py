@@ -11,10 +11,16 @@ each slider is stepped like key presses. One row per slider, medians in ms:
     total     compute + update + paint + encode (what the kernel adds to the
               widget round trip of ``bench_latency.py``)
     full      the share of moves that redrew the whole figure (not a blit)
-    texts     text artists rasterized per move (median; ~2-4 ms each)
+    texts     strings laid out and rasterized per move (median; ~1-3 ms
+              each); strings replayed by ``dlcore.text_cache`` not counted
     KB        PNG size of one frame
 
-A second table encodes each panel's last frame four ways, side by side:
+A second table times a full redraw of each panel's figure (what a dropdown
+change, new axis limits or the first frame costs) with matplotlib's own
+text drawing and with ``dlcore.text_cache`` (repeated strings replayed),
+interleaved, as medians, and checks that both give the same pixels.
+
+A third table encodes each panel's last frame four ways, side by side:
 ``dlcore.widgets.png_bytes`` (what the panels send: ISA-L's deflate when the
 ``isal`` package is installed), the same with the standard library's zlib,
 and Pillow at zlib levels 1 and 6 (6 is what matplotlib's own
@@ -44,6 +50,7 @@ import numpy as np  # noqa: E402
 
 matplotlib.use("module://ipympl.backend_nbagg")
 
+from dlcore import text_cache  # noqa: E402
 from dlcore.widgets import DEFLATE, BetaSlider  # noqa: E402
 
 # (notebook, module, factory): every panel the course notebooks build
@@ -104,19 +111,34 @@ def steps(w, n: int) -> list:
     return out
 
 
-TEXTS = [0]  # text draws so far (every RendererAgg.draw_text call)
+def _rasterized() -> int:
+    return text_cache.STATS["rasterized"]
 
 
-def _count_texts() -> None:
-    from matplotlib.backends.backend_agg import RendererAgg
+def full_redraws(fig, repeats: int = 9) -> tuple[float, float, bool]:
+    """(median ms without, with dlcore.text_cache, same pixels?) for a full
+    Agg redraw of ``fig``, the two interleaved; the cache is installed after."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    draw_text = RendererAgg.draw_text
+    def draw() -> tuple[float, np.ndarray]:
+        t = time.perf_counter()
+        FigureCanvasAgg.draw(fig.canvas)
+        ms = 1e3 * (time.perf_counter() - t)
+        return ms, np.asarray(fig.canvas.buffer_rgba()).copy()
 
-    def counted(self, *a, **k):
-        TEXTS[0] += 1
-        return draw_text(self, *a, **k)
-
-    RendererAgg.draw_text = counted
+    plain, cached, same = [], [], True
+    try:
+        for _ in range(repeats):
+            text_cache.uninstall()
+            ms, a = draw()
+            plain.append(ms)
+            text_cache.install()
+            ms, b = draw()
+            cached.append(ms)
+            same &= a.shape == b.shape and bool(np.array_equal(a, b))
+    finally:
+        text_cache.install()
+    return float(np.median(plain)), float(np.median(cached)), same
 
 
 class Clock:
@@ -162,7 +184,7 @@ def measure(panel, name: str, values: list) -> dict:
     try:
         for v in values:
             n_enc, blits, t_len = len(encode.ms), panel.blits, len(panel.timings)
-            texts = TEXTS[0]
+            texts = _rasterized()
             move(panel, name, v)
             if len(panel.timings) == t_len:
                 continue  # nothing rendered (e.g. rounded to the same value)
@@ -171,7 +193,7 @@ def measure(panel, name: str, values: list) -> dict:
             upd = draw.ms[-1]
             paint = max(0.0, rest - upd - enc)
             full = panel.blits == blits
-            rows.append((compute, upd, paint, enc, full, TEXTS[0] - texts))
+            rows.append((compute, upd, paint, enc, full, _rasterized() - texts))
     finally:
         panel.draw, canvas.get_diff_image, canvas.send_binary = (
             draw.fn,
@@ -234,8 +256,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     import matplotlib.pyplot as plt
 
-    _count_texts()
+    text_cache.install()  # as a panel's figure() does
     frames = {}  # factory -> its last frame's pixels
+    redraws = {}  # factory -> full_redraws(...)
     print(
         f"{'panel: slider':44} {'n':>3} {'compute':>8} {'update':>7} {'paint':>6} "
         f"{'encode':>7} {'total':>6} {'p95':>6} {'full':>5} {'texts':>5} {'KB':>5}"
@@ -263,7 +286,20 @@ def main(argv=None) -> int:
                 flush=True,
             )
         frames[factory] = np.array(panel.fig.canvas.buffer_rgba())
+        redraws[factory] = full_redraws(panel.fig)
         panel.close()
+    print(
+        f"\n{'full redraw (ms)':30} {'shape':>9} {'matplotlib':>10} "
+        f"{'text cache':>10} {'ratio':>6}  same pixels"
+    )
+    for factory, (plain, cached, same) in redraws.items():
+        pixels = frames[factory]
+        shape = f"{pixels.shape[1]}×{pixels.shape[0]}"
+        print(
+            f"{factory:30} {shape:>9} {plain:10.1f} {cached:10.1f} "
+            f"{plain / cached:5.1f}×  {'yes' if same else 'NO'}",
+            flush=True,
+        )
     print(
         f"\n{'frame encoding (ms, KB)':30} {'shape':>9} {'png_bytes':>11} "
         f"{'… zlib':>11} {'Pillow 1':>11} {'Pillow 6':>11} "

@@ -428,6 +428,52 @@ PAGE_PROBES_JS = r"""
   hook('drawImage');
   hook('putImageData');
 
+  // The kernel's WebSocket, below JupyterLab: when a measured press's first
+  // message leaves the page (tSend), and when the first large message (the
+  // figure image) after it reached the socket (tWs, the event's own
+  // timeStamp: before it waited for the page's main thread).
+  const BIG = 4096;
+  const tdu = HTMLCanvasElement.prototype.toDataURL;
+  HTMLCanvasElement.prototype.toDataURL = function (...args) {
+    const a = now();
+    const r = tdu.apply(this, args);
+    const m = H.m;
+    if (m && m.t0 !== null && m.t1 === null) m.tDataUrl = (m.tDataUrl || 0) + now() - a;
+    return r;
+  };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    const m = H.m;
+    if (m && m.t0 !== null && m.t1 === null && m.tSend === null) m.tSend = now();
+    return send.call(this, data);
+  };
+  const size = d => (typeof d === 'string' ? d.length : (d.byteLength || d.size || 0));
+  const onWsMessage = (ev) => {
+    const m = H.m;
+    if (m && m.tSend !== null && m.t1 === null && m.tWs === null &&
+        size(ev.data) >= BIG) m.tWs = ev.timeStamp;
+  };
+  const add = WebSocket.prototype.addEventListener;
+  WebSocket.prototype.addEventListener = function (type, fn, ...rest) {
+    if (type === 'message' && !this.__dlhProbe) {
+      this.__dlhProbe = true;
+      add.call(this, 'message', onWsMessage);
+    }
+    return add.call(this, type, fn, ...rest);
+  };
+  const onmsg = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
+  Object.defineProperty(WebSocket.prototype, 'onmessage', {
+    configurable: true,
+    get() { return onmsg.get.call(this); },
+    set(fn) {
+      if (!this.__dlhProbe) {
+        this.__dlhProbe = true;
+        add.call(this, 'message', onWsMessage);
+      }
+      onmsg.set.call(this, fn);
+    },
+  });
+
   window.addEventListener('keydown', (e) => {
     H.keys += 1; H.lastKey = e.timeStamp;
     const m = H.m;
@@ -478,7 +524,8 @@ PAGE_PROBES_JS = r"""
   // t2 (next frame)} or {timeout: true}.
   H.arm = (kind, target, timeoutMs) => {
     const m = {kind, target, t0: null, t1: null, t2: null, n: 0, last: null,
-               lastFrame: null, lastKey: null, tBusy: null, tBuf: null};
+               lastFrame: null, lastKey: null, tBusy: null, tBuf: null,
+               tSend: null, tWs: null};
     m.done = new Promise(res => { m.resolve = res; });
     setTimeout(() => { m.timeout = true; m.resolve(m); }, timeoutMs);
     H.m = m;
@@ -551,6 +598,8 @@ ATTACH_IOPUB_JS = r"""
       } else if (t === 'comm_msg' && msg.buffers && msg.buffers.length &&
                  m.tBuf === null) {
         m.tBuf = H.lastIopub;
+        // The kernel's clock when it sent the image, on the page's clock.
+        m.tKernelSent = Date.parse(msg.header.date) - performance.timeOrigin;
       }
     }
     if (t === 'error') {
@@ -1111,6 +1160,8 @@ class NotebookSession:
         m = page.evaluate(
             "async () => { const m = await window.__dlh.m.done; "
             "return {t0: m.t0, t1: m.t1, t2: m.t2, tBusy: m.tBusy, tBuf: m.tBuf, "
+            "tSend: m.tSend, tWs: m.tWs, tDataUrl: m.tDataUrl || null, "
+            "tKernelSent: m.tKernelSent || null, "
             "timeout: !!m.timeout}; }"
         )
         page.evaluate("() => { window.__dlh.m = null; }")
