@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_latency import PHASES, _f, measure_presses, pct, phase_medians  # noqa: E402
+from bench_latency import _f, measure_presses, pct, phase_medians  # noqa: E402
 from harness import (  # noqa: E402
     NOTEBOOKS_DIR,
     ChromiumBrowser,
@@ -96,21 +96,11 @@ _NO_TEXT_CACHE = """
 _tc.uninstall()
 """
 
-_SWITCH_5MS = """
-_sys.setswitchinterval(0.005)
-"""
-
 _SWITCH_05MS = """
 _sys.setswitchinterval(0.0005)
 """
 
-_COLS = {
-    "sent": "to_send",
-    "ksent": "kernel_sent",
-    "socket": "to_socket",
-    "image": "to_image",
-    "drawn": "to_paint",
-}
+_COLS = ("sent", "ksent", "socket", "image", "drawn")  # of bench_latency.PHASES
 
 VARIANTS = {
     "encoder": (("zlib", _RESET + _ZLIB), ("default", _RESET)),
@@ -118,7 +108,7 @@ VARIANTS = {
     "busy": (("busy shown", _RESET + _BUSY), ("no busy", _RESET)),
     "text": (("Agg text", _RESET + _NO_TEXT_CACHE), ("text cache", _RESET)),
     "switch": (
-        ("GIL 5 ms", _RESET + _SWITCH_5MS),
+        ("GIL 5 ms", _RESET),
         ("GIL 0.5 ms", _RESET + _SWITCH_05MS),
     ),
 }
@@ -174,7 +164,7 @@ def main(argv=None) -> int:
         print(
             f"{label[:22]:22} {name:12} {pct(samples, 0.5):6.1f} "
             f"{pct(samples, 0.95):6.1f} {len(samples):4d}   "
-            + " ".join(_f(mid[PHASES.index(k)], "6.1f") for k in _COLS.values())
+            + " ".join(_f(mid[c], "6.1f") for c in _COLS)
         )
     return 0
 

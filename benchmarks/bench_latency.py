@@ -339,35 +339,23 @@ def _direction(nb: NotebookSession, i: int, current: str) -> str:
     return current
 
 
-PHASES = (
-    "to_send",
-    "data_url",
-    "to_kernel",
-    "kernel_sent",
-    "to_socket",
-    "to_image",
-    "to_paint",
-    "to_frame",
-)
-PHASE_COLUMNS = (
-    "sent",
-    "toDURL",
-    "kernel",
-    "ksent",
-    "socket",
-    "image",
-    "drawn",
-    "frame",
-)
+# The phases of one press, in ms after the key press (toDURL: ms spent), named
+# as the "Where the time goes" columns; see report() for what each one is.
+PHASES = ("sent", "toDURL", "kernel", "ksent", "socket", "image", "drawn", "frame")
 
 
-def phase_medians(phases: list[dict]) -> list[float | None]:
+def phase_medians(phases: list[dict]) -> dict[str, float | None]:
     """p50 of each of PHASES over the presses that recorded it (None: none)."""
-    out = []
+    out = {}
     for key in PHASES:
         vals = [p[key] for p in phases if p[key] is not None]
-        out.append(pct(vals, 0.5) if vals else None)
+        out[key] = pct(vals, 0.5) if vals else None
     return out
+
+
+def _since(m: dict, key: str) -> float | None:
+    """ms from a press's key press to its m[key] (None: not recorded)."""
+    return None if m[key] is None else m[key] - m["t0"]
 
 
 def measure_presses(
@@ -385,16 +373,14 @@ def measure_presses(
             samples.append(m["t2"] - m["t0"])
             phases.append(
                 {
-                    "to_send": m["tSend"] - m["t0"] if m.get("tSend") else None,
-                    "data_url": m.get("tDataUrl"),
-                    "kernel_sent": m["tKernelSent"] - m["t0"]
-                    if m.get("tKernelSent")
-                    else None,
-                    "to_kernel": m["tBusy"] - m["t0"] if m["tBusy"] else None,
-                    "to_socket": m["tWs"] - m["t0"] if m.get("tWs") else None,
-                    "to_image": m["tBuf"] - m["t0"] if m["tBuf"] else None,
-                    "to_paint": m["t1"] - m["t0"],
-                    "to_frame": m["t2"] - m["t0"],
+                    "sent": _since(m, "tSend"),
+                    "toDURL": m["tDataUrl"],
+                    "kernel": _since(m, "tBusy"),
+                    "ksent": _since(m, "tKernelSent"),
+                    "socket": _since(m, "tWs"),
+                    "image": _since(m, "tBuf"),
+                    "drawn": _since(m, "t1"),
+                    "frame": _since(m, "t2"),
                 }
             )
         nb.wait_quiet(quiet_ms=150, timeout=60, since=m["t0"])
@@ -676,11 +662,11 @@ def report(results: list[SliderResult], infos: list[dict], header: dict) -> str:
     w("  socket  the image reaches the page's WebSocket (the event's timeStamp)")
     w("  image   JupyterLab hands it to the widget; drawn: on the canvas;")
     w("  frame   the frame that shows it")
-    w(f"{'slider'.ljust(name_w)}  " + "  ".join(f"{c:>7}" for c in PHASE_COLUMNS))
+    w(f"{'slider'.ljust(name_w)}  " + "  ".join(f"{c:>7}" for c in PHASES))
     for r in results:
         if r.kind != "canvas" or not r.phases:
             continue
-        cols = [_f(m) for m in phase_medians(r.phases)]
+        cols = [_f(m) for m in phase_medians(r.phases).values()]
         w(f"{(r.group + ': ' + r.label).ljust(name_w)}  {'  '.join(cols)}")
     for info in infos:
         pt = info.get("panel_timings")

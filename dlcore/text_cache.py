@@ -53,7 +53,6 @@ _RC_KEYS = tuple(
 )
 
 _agg_draw_text = RendererAgg.draw_text
-_INSTALLED = False
 
 # strings drawn since import: replayed from the cache / laid out and rasterized
 STATS = {"replayed": 0, "rasterized": 0}
@@ -141,20 +140,16 @@ def _draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
 
 def install() -> None:
     """Make every Agg renderer in this process replay repeated text."""
-    global _INSTALLED
     RendererAgg.draw_text = _draw_text
-    _INSTALLED = True
 
 
 def uninstall() -> None:
     """Back to matplotlib's own ``RendererAgg.draw_text``."""
-    global _INSTALLED
     RendererAgg.draw_text = _agg_draw_text
-    _INSTALLED = False
 
 
 def installed() -> bool:
-    return _INSTALLED
+    return RendererAgg.draw_text is _draw_text
 
 
 def enabled_by_env() -> bool:

@@ -428,19 +428,21 @@ PAGE_PROBES_JS = r"""
   hook('drawImage');
   hook('putImageData');
 
-  // The kernel's WebSocket, below JupyterLab: when a measured press's first
-  // message leaves the page (tSend), and when the first large message (the
-  // figure image) after it reached the socket (tWs, the event's own
-  // timeStamp: before it waited for the page's main thread).
-  const BIG = 4096;
+  // Time a measured press spends in canvas.toDataURL before its frame is
+  // drawn (ipympl stores the previous frame as a data URL on every image).
   const tdu = HTMLCanvasElement.prototype.toDataURL;
   HTMLCanvasElement.prototype.toDataURL = function (...args) {
     const a = now();
     const r = tdu.apply(this, args);
     const m = H.m;
-    if (m && m.t0 !== null && m.t1 === null) m.tDataUrl = (m.tDataUrl || 0) + now() - a;
+    if (m && m.t0 !== null && m.t1 === null) m.tDataUrl += now() - a;
     return r;
   };
+  // The kernel's WebSocket, below JupyterLab: when a measured press's first
+  // message leaves the page (tSend), and when the first large message (the
+  // figure image) after it reached the socket (tWs, the event's own
+  // timeStamp: before it waited for the page's main thread).
+  const BIG = 4096;
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) {
     const m = H.m;
@@ -525,7 +527,7 @@ PAGE_PROBES_JS = r"""
   H.arm = (kind, target, timeoutMs) => {
     const m = {kind, target, t0: null, t1: null, t2: null, n: 0, last: null,
                lastFrame: null, lastKey: null, tBusy: null, tBuf: null,
-               tSend: null, tWs: null};
+               tSend: null, tWs: null, tKernelSent: null, tDataUrl: 0};
     m.done = new Promise(res => { m.resolve = res; });
     setTimeout(() => { m.timeout = true; m.resolve(m); }, timeoutMs);
     H.m = m;
@@ -1160,8 +1162,8 @@ class NotebookSession:
         m = page.evaluate(
             "async () => { const m = await window.__dlh.m.done; "
             "return {t0: m.t0, t1: m.t1, t2: m.t2, tBusy: m.tBusy, tBuf: m.tBuf, "
-            "tSend: m.tSend, tWs: m.tWs, tDataUrl: m.tDataUrl || null, "
-            "tKernelSent: m.tKernelSent || null, "
+            "tSend: m.tSend, tWs: m.tWs, tDataUrl: m.tDataUrl, "
+            "tKernelSent: m.tKernelSent, "
             "timeout: !!m.timeout}; }"
         )
         page.evaluate("() => { window.__dlh.m = null; }")
