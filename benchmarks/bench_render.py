@@ -11,8 +11,8 @@ each slider is stepped like key presses. One row per slider, medians in ms:
     total     compute + update + paint + encode (what the kernel adds to the
               widget round trip of ``bench_latency.py``)
     full      the share of moves that redrew the whole figure (not a blit)
-    texts     strings laid out and rasterized per move (median; ~1-3 ms
-              each); strings replayed by ``dlcore.text_cache`` not counted
+    texts     strings laid out and rasterized per move (median); strings
+              replayed by ``dlcore.text_cache`` are not counted
     KB        PNG size of one frame
 
 A second table times a full redraw of each panel's figure (what a dropdown

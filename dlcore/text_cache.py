@@ -4,9 +4,8 @@ A full redraw of a panel (a dropdown change, new y-limits, the first frame)
 draws every tick label, title and legend entry again. Matplotlib's Agg
 renderer lays each string out with FreeType and rasterizes it glyph by
 glyph every time, although the same string lands on the same pixels as in
-the previous redraw. On this project's 2-core machine that is ~1-3 ms per
-string and 40-70% of a full redraw (``benchmarks/bench_render.py``, "full
-redraw" table).
+the previous redraw. ``benchmarks/bench_render.py``'s "full redraw" table
+times a full redraw of every panel with and without the replay.
 
 ``install()`` wraps ``RendererAgg.draw_text``. The first time a string is
 drawn, the glyph bitmaps (and, for mathtext, the rule boxes) that Agg
