@@ -68,6 +68,7 @@ BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
 STEP_REF = "dlcore (jit step)"
 RUN_REF = "dlcore fit (1 compiled call)"
 TORCH_REF = "PyTorch eager"
+FLOOR_REF = "plain JAX scan, no dlcore"
 
 # Targets given by the project (printed as PASS/MISS, never an error).
 TARGET_FIT_MS = 30.0
@@ -273,6 +274,102 @@ class DlcoreFit:
 
     def get_params(self):
         return self.params
+
+
+class JaxScanFloor:
+    """``run(n)``: the same run as plain JAX, no dlcore: the floor for ``fit``.
+
+    The [2, 32, 32, 1] net written out by hand (ReLU, sigmoid output, binary
+    cross-entropy from the logits), ``jax.value_and_grad``, and Adam with bias
+    correction written inline, all in one jitted ``lax.scan``: the least work a
+    compiled run of this net can do in JAX. None of dlcore's options (dropout,
+    batch norm, L2, clipping, schedules, evaluations) is there, so the gap
+    between this row and ``fit`` is what those options cost.
+    """
+
+    def __init__(self, params0, X, Y, lr: float):
+        self.params0 = {k: jnp.asarray(v) for k, v in params0.items()}
+        self.X, self.Y = jnp.asarray(X), jnp.asarray(Y)
+        self.lr = lr
+        self.params = self.params0
+        self._runs = {}  # n -> jitted run
+
+    @staticmethod
+    def cost(p, X, Y):
+        """J = mean over examples of log(1 + e^-z) for y = 1, log(1 + e^z) for y = 0."""
+        # jax.nn.relu, not jnp.maximum(Z, 0): the gradient of maximum splits
+        # ties, which made this whole run ~40% slower here
+        A1 = jax.nn.relu(p["W1"] @ X + p["b1"])
+        A2 = jax.nn.relu(p["W2"] @ A1 + p["b2"])
+        Z3 = p["W3"] @ A2 + p["b3"]
+        return jnp.mean(jnp.logaddexp(0, Z3) - Y * Z3)
+
+    def _compiled(self, n: int):
+        lr = self.lr
+
+        def run(p, X, Y):
+            def body(carry, t):
+                p, v, s = carry
+                J, g = jax.value_and_grad(self.cost)(p, X, Y)
+                v = jax.tree.map(lambda v, g: BETA1 * v + (1 - BETA1) * g, v, g)
+                s = jax.tree.map(lambda s, g: BETA2 * s + (1 - BETA2) * g * g, s, g)
+                c1, c2 = 1 - BETA1**t, 1 - BETA2**t
+                p = jax.tree.map(
+                    lambda w, v, s: w - lr * (v / c1) / (jnp.sqrt(s / c2) + EPS),
+                    p,
+                    v,
+                    s,
+                )
+                return (p, v, s), J
+
+            zeros = jax.tree.map(jnp.zeros_like, p)
+            ts = jnp.arange(1, n + 1, dtype=X.dtype)
+            return jax.lax.scan(body, (p, zeros, zeros), ts)[0][0]
+
+        if n not in self._runs:
+            self._runs[n] = jax.jit(run)
+        return self._runs[n]
+
+    def reset(self):
+        self.params = self.params0
+
+    def run(self, n: int):
+        self.params = jax.block_until_ready(
+            self._compiled(n)(self.params0, self.X, self.Y)
+        )
+
+    def get_params(self):
+        return self.params
+
+
+def dot_floor_ms(steps: int, repeats: int) -> float:
+    """Median ms for the three (32×32)·(32×300)-sized products of each step alone.
+
+    Every step of the [2, 32, 32, 1] run multiplies W2 A1 (forward), W2ᵀ dZ2
+    (backward to A1) and dZ2 A1ᵀ (dW2): 3 × 32·32·300 multiply-adds, the bulk
+    of its arithmetic. Here ``steps`` such triples run in one jitted
+    ``lax.scan``, each step depending on the last so that none is hoisted.
+    """
+
+    @jax.jit
+    def products(W, A):
+        def body(W, _):
+            Z = W @ A
+            dA = W.T @ Z
+            dW = Z @ dA.T
+            return W - 1e-9 * dW, None
+
+        return jax.lax.scan(body, W, None, length=steps)[0]
+
+    W = jnp.full((32, 32), 0.01, jnp.float32)
+    A = jnp.ones((32, M_B), jnp.float32)
+    jax.block_until_ready(products(W, A))  # compile
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        jax.block_until_ready(products(W, A))
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
 
 
 # ----------------------------------------------------------------------------
@@ -538,17 +635,20 @@ def bench_run(
         RUN_REF: DlcoreFit(params0, X, Y, cfg, LR_B),
         "dlcore jit step, Python loop": DlcoreStepper(params0, X, Y, cfg, LR_B),
         "NumPy loop": NumpyTrainer(params0, X, Y, "sigmoid", LR_B),
+        FLOOR_REF: JaxScanFloor(params0, X, Y, LR_B),
     }
     if torch is not None:
         trainers.update(
             torch_trainers(torch, torch_threads, params0, X, Y, "sigmoid", LR_B)
         )
 
+    first_call(trainers[FLOOR_REF], STEPS_B)  # compile
     first_fit = first_call(trainers[RUN_REF], STEPS_B)
     first_step = first_call(trainers["dlcore jit step, Python loop"], 1)
     # Warm-up (not timed): 50 steps are enough to warm the caches and thread
     # pools; fit is already warm, and another num_steps would compile again.
-    warm = round_robin({k: v for k, v in trainers.items() if k != RUN_REF}, 50, 1)
+    compiled = (RUN_REF, FLOOR_REF)
+    warm = round_robin({k: v for k, v in trainers.items() if k not in compiled}, 50, 1)
     skipped = []
     for name, (t50,) in warm.items():
         estimate = t50 * STEPS_B / 50
@@ -574,6 +674,11 @@ def bench_run(
         f"(first call {first_fit * 1e3:.0f} ms minus the median run)"
     )
     print(f"  compile time, dlcore jit step: {first_step * 1e3:.0f} ms (first call)")
+    medians["dots"] = dot_floor_ms(STEPS_B, repeats)
+    print(
+        f"  of which arithmetic: the {3 * STEPS_B} (32×32)·(32×300) products alone, "
+        f"one scan: {fmt(medians['dots'])} ms"
+    )
     print_sanity(STEPS_B, params0, X, Y, "sigmoid", trainers)
     return medians
 
@@ -639,6 +744,10 @@ def main(argv=None):
     for what, measured, ok in checks:
         verdict = "n/a " if ok is None else "PASS" if ok else "MISS"
         print(f"  {verdict}  {what:<38} measured {measured}")
+    print(
+        f"  For scale, on this machine: the same run as plain JAX, "
+        f"{fmt(b[FLOOR_REF])} ms; its products alone, {fmt(b['dots'])} ms."
+    )
     print(f"\nload average: {load_str()} (1, 5, 15 min) at the end")
 
 

@@ -47,8 +47,11 @@ ON = frozenset({"1", "on", "true", "yes"})  # the default directory
 # 2.0x (benchmarks/bench_startup.py, two runs; see the README).
 MIN_COMPILE_SECS = 0.0
 # Oldest entries are evicted beyond this size. Eviction needs the filelock
-# package; without it the directory is not bounded.
+# package (pinned in requirements.txt); without it the directory is not bounded.
 MAX_BYTES = 512 * 2**20
+# JAX's names for an entry's files: the program, and (only when eviction is on)
+# the time it was last used, as 8 little-endian bytes of time.time_ns().
+CACHE_SUFFIX, ATIME_SUFFIX = "-cache", "-atime"
 
 
 def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
@@ -120,9 +123,36 @@ def enable(path: str | os.PathLike | None = None) -> str | None:
     jax.config.update("jax_compilation_cache_dir", str(target))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECS)
     try:
-        import filelock  # noqa: F401  (JAX evicts old entries only with it)
+        import filelock  # JAX evicts old entries only with it
     except ImportError:
         pass
     else:
+        add_missing_access_times(target, filelock)
         jax.config.update("jax_compilation_cache_max_size", MAX_BYTES)
     return str(target)
+
+
+def add_missing_access_times(path: Path, filelock) -> int:
+    """Give every cached program that lacks one an access-time file.
+
+    JAX writes ``<key>-atime`` beside ``<key>-cache`` only when eviction is on.
+    A directory filled by a process without ``filelock`` (another virtual
+    environment sharing the home directory, say) has programs without one, and
+    JAX's eviction, which reads the access time of every program before each
+    write, then fails: every new program is left unwritten, with a warning in
+    the notebook. Each missing time is taken from the program file's
+    modification time, so such programs are the first to go. Runs under JAX's
+    own lock file; returns how many files were added (0 when the lock is busy).
+    """
+    added = 0
+    try:
+        with filelock.FileLock(path / ".lockfile", timeout=2):
+            for program in path.glob(f"*{CACHE_SUFFIX}"):
+                key = program.name.removesuffix(CACHE_SUFFIX)
+                atime = path / f"{key}{ATIME_SUFFIX}"
+                if not atime.exists():
+                    atime.write_bytes(program.stat().st_mtime_ns.to_bytes(8, "little"))
+                    added += 1
+    except (OSError, filelock.Timeout):
+        pass
+    return added

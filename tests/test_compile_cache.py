@@ -175,3 +175,49 @@ def test_a_program_loaded_from_the_cache_counts_as_a_compilation(tmp_path):
     # (compilations counted, programs loaded from the cache) per process
     assert runs[0] == ["1", "0"]
     assert runs[1] == ["1", "1"]
+
+
+# Fills the cache with eviction off, as a process without filelock does.
+NO_EVICTION_PROBE = "import sys; sys.modules['filelock'] = None\n" + PROBE
+
+
+def test_programs_cached_without_eviction_do_not_break_a_later_process(tmp_path):
+    """A directory shared with an environment that lacks filelock.
+
+    Such a process writes programs without access-time files; JAX's eviction in
+    a later process reads the access time of every program before each write.
+    Without a repair every write then failed, with a UserWarning in the cell.
+    """
+    cache = tmp_path / "cache"
+    first = run_python(NO_EVICTION_PROBE, DLCORE_COMPILE_CACHE=str(cache))
+    programs = sorted(p.name for p in cache.glob("*-cache"))
+    assert programs and not list(cache.glob("*-atime")), first.stderr
+    # a different program in a process with eviction on
+    later = run_python(
+        PROBE.replace("num_steps=50", "num_steps=60"), DLCORE_COMPILE_CACHE=str(cache)
+    )
+    report = json.loads(later.stdout.strip().splitlines()[-1])
+    assert "Error writing persistent compilation cache" not in later.stderr
+    assert report["misses"] >= 1
+    # its programs were written, and every program now has an access time
+    after = sorted(p.name for p in cache.glob("*-cache"))
+    assert len(after) > len(programs)
+    assert {p.removesuffix("-cache") for p in after} == {
+        p.name.removesuffix("-atime") for p in cache.glob("*-atime")
+    }
+
+
+def test_add_missing_access_times_uses_the_program_file_time(tmp_path):
+    import filelock
+
+    old = tmp_path / "jit_f-0123-cache"
+    old.write_bytes(b"program")
+    os.utime(old, ns=(1_000_000_000, 2_000_000_000))
+    kept = tmp_path / "jit_g-4567-atime"
+    (tmp_path / "jit_g-4567-cache").write_bytes(b"program")
+    kept.write_bytes((5).to_bytes(8, "little"))
+    assert _compile_cache.add_missing_access_times(tmp_path, filelock) == 1
+    atime = (tmp_path / "jit_f-0123-atime").read_bytes()
+    assert int.from_bytes(atime, "little") == 2_000_000_000
+    assert int.from_bytes(kept.read_bytes(), "little") == 5  # left as it was
+    assert _compile_cache.add_missing_access_times(tmp_path, filelock) == 0
