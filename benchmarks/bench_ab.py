@@ -28,6 +28,9 @@ Variants (A first; B is what the project ships):
     text     Agg lays out and rasterizes every string / repeated strings are
              replayed (dlcore.text_cache); matters for moves that redraw the
              whole figure
+    frames   the page handles a panel's PNG frames with ipympl's own code /
+             with dlcore/canvas_frames.js (decoded off the main thread, the
+             snapshot for saved notebooks stored once the frames stop)
     switch   the kernel's GIL switch interval 5 ms (Python's default, which
              the project keeps) / 0.5 ms: an experiment, not shipped
 
@@ -66,6 +69,7 @@ import dlcore.text_cache as _tc
 _tc.install()
 import sys as _sys
 _sys.setswitchinterval(0.005)  # Python's default
+_w.set_fast_frames(True)
 """
 
 _ZLIB = """
@@ -96,17 +100,22 @@ _NO_TEXT_CACHE = """
 _tc.uninstall()
 """
 
+_IPYMPL_FRAMES = """
+_w.set_fast_frames(False)
+"""
+
 _SWITCH_05MS = """
 _sys.setswitchinterval(0.0005)
 """
 
-_COLS = ("sent", "ksent", "socket", "image", "drawn")  # of bench_latency.PHASES
+_COLS = ("sent", "toDURL", "ksent", "socket", "image", "drawn")  # bench_latency
 
 VARIANTS = {
     "encoder": (("zlib", _RESET + _ZLIB), ("default", _RESET)),
     "rows": (("RGB rows", _RESET + _RGB_ROWS), ("RGBA rows", _RESET)),
     "busy": (("busy shown", _RESET + _BUSY), ("no busy", _RESET)),
     "text": (("Agg text", _RESET + _NO_TEXT_CACHE), ("text cache", _RESET)),
+    "frames": (("ipympl", _RESET + _IPYMPL_FRAMES), ("fast frames", _RESET)),
     "switch": (
         ("GIL 5 ms", _RESET),
         ("GIL 0.5 ms", _RESET + _SWITCH_05MS),

@@ -84,9 +84,11 @@ __all__ = [
     "BetaSlider",
     "Panel",
     "PanelError",
+    "canvas_frames",
     "figure",
     "is_ipympl",
     "once_per_key",
+    "set_fast_frames",
     "set_range",
     "widget_busy_status",
 ]
@@ -284,7 +286,87 @@ def _full_frame_png(canvas) -> bytes | None:
     canvas._last_buff = pixels.view(np.uint32).squeeze(2)
     canvas._force_full = False
     canvas._png_is_old = False
+    helper = getattr(canvas, "_dlcore_frames", None)
+    if helper is not None and helper.fast and helper.installed:
+        return raw_frame_bytes(pixels)
     return png_bytes(pixels)
+
+
+RAW_MAGIC = b"DLRGBA01"
+
+
+def raw_frame_bytes(pixels: np.ndarray, compress: Callable | None = None) -> bytes:
+    """An (h, w, 4) uint8 RGBA frame for ``canvas_frames.js``, not a PNG.
+
+    ``RAW_MAGIC``, then w and h as big-endian uint32, then the pixel rows
+    (no filter bytes) compressed by ``compress(raw, 1)`` in the zlib format
+    (default :data:`DEFLATE`). The page inflates it with the browser's
+    ``DecompressionStream("deflate")`` and puts the pixels on the canvas:
+    no image decoder, no Blob. Only sent to a page whose module said it is
+    installed (the helper's ``installed`` trait).
+    """
+    h, w, _ = pixels.shape
+    body = (compress or DEFLATE)(np.ascontiguousarray(pixels).tobytes(), 1)
+    return RAW_MAGIC + struct.pack(">II", w, h) + body
+
+
+_FRAMES: list = []  # every live canvas_frames helper, for set_fast_frames
+
+
+@functools.cache
+def _frames_class():
+    """The helper widget's class, made on first use (anywidget loads lazily)."""
+    import pathlib
+
+    import anywidget
+
+    class CanvasFrames(anywidget.AnyWidget):
+        """Front-end side of one panel's canvas: see ``canvas_frames.js``."""
+
+        _esm = pathlib.Path(__file__).with_name("canvas_frames.js")
+        canvas_id = traitlets.Unicode().tag(sync=True)
+        fast = traitlets.Bool(True).tag(sync=True)
+        installed = traitlets.Bool(False).tag(sync=True)  # set by the page
+
+    return CanvasFrames
+
+
+def canvas_frames(canvas, fast: bool | None = None):
+    """A helper widget that makes the page handle ``canvas``'s frames faster.
+
+    ipympl's page code decodes each PNG frame on the main thread and, before
+    drawing it, encodes the previous frame again with ``toDataURL`` (a
+    snapshot kept for saved notebooks). The helper's page module
+    (``dlcore/canvas_frames.js``, loaded through ``anywidget``) gives this one
+    canvas a frame handler that decodes with ``createImageBitmap`` off the
+    main thread, draws exactly as ipympl does, and stores the snapshot once
+    the frames stop. ``fast=False`` (or ``DLCORE_FAST_FRAMES=0``) keeps
+    ipympl's handler; :func:`set_fast_frames` switches every live panel.
+    ``benchmarks/bench_ab.py frames`` measures both in one browser session.
+    Returns the helper (not displayed: it acts when the page creates its
+    model), or None when ``anywidget`` is missing.
+    """
+    try:
+        cls = _frames_class()
+    except ImportError:  # pragma: no cover - anywidget is in requirements.txt
+        return None
+    if fast is None:
+        fast = os.environ.get("DLCORE_FAST_FRAMES", "1") != "0"
+    helper = cls(canvas_id=canvas.model_id, fast=bool(fast))
+    canvas._dlcore_frames = helper  # read by _full_frame_png
+    _FRAMES.append(helper)
+    return helper
+
+
+def set_fast_frames(on: bool) -> int:
+    """Switch every live panel's page frame handler (see :func:`canvas_frames`).
+
+    Returns how many panels were switched.
+    """
+    _FRAMES[:] = [h for h in _FRAMES if h.comm is not None]
+    for helper in _FRAMES:
+        helper.fast = bool(on)
+    return len(_FRAMES)
 
 
 def _running_kernel():
@@ -456,6 +538,7 @@ class Panel:
             layout=widgets.Layout(grid_template_columns=f"repeat({columns}, auto)"),
         )
         self._placeholder = None
+        self.frames = None
         if isinstance(self.fig.canvas, widgets.DOMWidget):  # ipympl: live canvas
             _quiet_busy_once()
             self._image = None
@@ -471,6 +554,7 @@ class Panel:
                 format="png", layout=widgets.Layout(width=f"{w}px", height=f"{h}px")
             )
             canvas.on_msg(self._on_canvas_msg)
+            self.frames = canvas_frames(canvas)
             view = self._placeholder
         else:  # inline / Agg: a PNG in an Image widget, refreshed after renders
             self._image = widgets.Image(format="png")
@@ -811,6 +895,8 @@ class Panel:
         import matplotlib.pyplot as plt
 
         plt.close(self.fig)
+        if self.frames is not None:
+            self.frames.close()
         self.widget.close()
 
     def __repr__(self) -> str:

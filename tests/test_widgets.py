@@ -650,3 +650,94 @@ def test_widget_busy_status_without_a_kernel_does_nothing():
 
     assert widget_busy_status(False) is False  # plain Python: no kernel
     assert widget_busy_status(False, kernel=object()) is False
+
+
+# --- the page-side frame handler (canvas_frames) -------------------------------
+
+FRAMES_SCRIPT = r"""
+import io, json, os, sys, zlib
+import matplotlib
+matplotlib.use("module://ipympl.backend_nbagg")
+import numpy as np
+import PIL.Image
+import dlcore.widgets as W
+from dlcore.panels.ewa import ewa_panel
+
+p = ewa_panel()
+canvas, h = p.fig.canvas, p.frames
+out = {"canvas_id": h.canvas_id == canvas.model_id, "fast": h.fast,
+       "installed_at_start": h.installed}
+
+def frame():
+    canvas.draw()
+    canvas._png_is_old = True
+    return canvas.get_diff_image()
+
+rgba = lambda: np.asarray(canvas.get_renderer().buffer_rgba())
+f = frame()  # the page module has not said "installed": PNG, ipympl can show it
+out["png_before_install"] = f[:8] == b"\x89PNG\r\n\x1a\n"
+h.installed = True  # what the page module does once it has taken over
+f = frame()
+w, hh = np.frombuffer(f[8:16], ">u4")
+out["raw_after_install"] = f[:8] == W.RAW_MAGIC
+out["raw_size"] = [int(w), int(hh)] == [rgba().shape[1], rgba().shape[0]]
+out["raw_exact"] = zlib.decompress(f[16:]) == rgba().tobytes()
+out["switched"] = W.set_fast_frames(False)
+out["png_when_off"] = frame()[:8] == b"\x89PNG\r\n\x1a\n"
+W.set_fast_frames(True)
+out["raw_when_on"] = frame()[:8] == W.RAW_MAGIC
+p.close()
+out["closed_dropped"] = W.set_fast_frames(True) == 0 and h.comm is None
+os.environ["DLCORE_FAST_FRAMES"] = "0"
+out["env_off"] = ewa_panel().frames.fast
+print(json.dumps(out))
+"""
+
+
+def test_panel_frames_are_raw_only_once_the_page_module_is_installed():
+    import json
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-c", FRAMES_SCRIPT], capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out == {
+        "canvas_id": True,
+        "fast": True,
+        "installed_at_start": False,
+        "png_before_install": True,
+        "raw_after_install": True,
+        "raw_size": True,
+        "raw_exact": True,
+        "switched": 1,
+        "png_when_off": True,
+        "raw_when_on": True,
+        "closed_dropped": True,
+        "env_off": False,
+    }
+
+
+@pytest.mark.parametrize("compress", ["default", "zlib"])
+def test_raw_frame_bytes_layout(compress):
+    import struct
+    import zlib
+
+    from dlcore.widgets import RAW_MAGIC, raw_frame_bytes
+
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(0, 256, size=(23, 41, 4), dtype=np.uint8)
+    fn = None if compress == "default" else zlib.compress
+    data = raw_frame_bytes(pixels, compress=fn)
+    assert data[:8] == RAW_MAGIC
+    assert struct.unpack(">II", data[8:16]) == (41, 23)  # width, height
+    got = np.frombuffer(zlib.decompress(data[16:]), np.uint8).reshape(23, 41, 4)
+    np.testing.assert_array_equal(got, pixels)
+    # a non-contiguous view (e.g. a crop) is laid out row by row all the same
+    crop = pixels[2:10, 3:30]
+    data = raw_frame_bytes(crop, compress=fn)
+    got = np.frombuffer(zlib.decompress(data[16:]), np.uint8).reshape(crop.shape)
+    np.testing.assert_array_equal(got, crop)

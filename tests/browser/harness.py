@@ -415,11 +415,15 @@ PAGE_PROBES_JS = r"""
       const r = orig.apply(this, args);
       const c = this.canvas;
       const src = args[0];
-      if (c && !c.isConnected && src instanceof HTMLImageElement) {
+      // a kernel image: ipympl's <img>, or the ImageBitmap that a dlcore
+      // panel's page module (dlcore/canvas_frames.js) decodes instead
+      const decoded = src instanceof HTMLImageElement ||
+        (typeof ImageBitmap !== 'undefined' && src instanceof ImageBitmap);
+      if (c && !c.isConnected && (decoded || name === 'putImageData')) {
         c.__dlhHasImage = true;  // ipympl's off-screen canvas got a kernel image
       } else if (c && c.isConnected && c.closest(FIG)) {
-        const real = name === 'putImageData' ||
-          (src instanceof HTMLImageElement) || (src && src.__dlhHasImage);
+        const real = name === 'putImageData' || decoded ||
+          (src && src.__dlhHasImage);
         if (real) onPaint(c);
       }
       return r;
