@@ -112,9 +112,13 @@ function handleFrame(canvas, st, msg, buffers) {
       if (isRaw(viewOf(buffers[0]))) {
         // ask the kernel for PNG frames again, and for this frame once more
         console.warn("dlcore: raw frame not shown, back to PNG frames", err);
-        st.model.set("installed", false);
-        st.model.save_changes();
-        canvas.send_message("refresh");
+        try {
+          st.model.set("installed", false);
+          st.model.save_changes();
+          canvas.send_message("refresh");
+        } catch (err2) {
+          console.warn("dlcore: could not tell the kernel", err2);
+        }
       } else {
         console.warn("dlcore: frame not decoded, using ipympl's handler", err);
         st.original.call(canvas, msg, buffers);
@@ -162,9 +166,14 @@ async function initialize({ model }) {
   // Already true: an earlier page installed it (this page was reloaded), so
   // the kernel may have sent raw frames before now; ask for a new frame.
   const stale = model.get("installed");
-  model.set("installed", true);
-  model.save_changes();
-  if (stale) canvas.send_message("refresh");
+  try {
+    model.set("installed", true);
+    model.save_changes();
+    if (stale) canvas.send_message("refresh");
+  } catch (err) {
+    // no kernel (a notebook's saved widget state): there are no frames to show
+    console.warn("dlcore: could not tell the kernel", err);
+  }
 }
 
 export default { initialize };

@@ -11,13 +11,17 @@ opens the EWA notebook (one panel) in JupyterLab + Chromium and checks that
    kernel's pixels (the same FNV-1a hash over the RGBA words as the harness's
    ``canvasHash``), with the raw frames and, after ``set_fast_frames(False)``,
    with ipympl's own PNG handler; and that switching back works too.
+
+It runs at devicePixelRatio 1 and 2 (a HiDPI screen:
+ipympl then asks for frames at twice the resolution).
 """
 
 from __future__ import annotations
 
 import json
 
-from harness import NotebookSession
+import pytest
+from harness import ChromiumBrowser, NotebookSession
 
 NOTEBOOK = "notebooks/08_exponentially_weighted_averages.ipynb"
 
@@ -61,8 +65,16 @@ def _move_and_compare(nb, slider: dict, key: str) -> tuple[str, dict]:
     return page, _kernel_state(nb)
 
 
-def test_panel_frames_match_the_kernel_pixels_on_both_paths(lab, chromium):
-    with NotebookSession(chromium, lab, NOTEBOOK) as nb:
+@pytest.mark.parametrize("ratio", [1, 2])
+def test_panel_frames_match_the_kernel_pixels_on_both_paths(ratio, lab, browser_ready):
+    # its own Chromium per ratio (Playwright's sync API allows one at a time,
+    # so this module does not use the shared ``chromium`` fixture)
+    with ChromiumBrowser(device_scale_factor=ratio) as browser:
+        _check(browser, lab)
+
+
+def _check(browser, lab) -> None:
+    with NotebookSession(browser, lab, NOTEBOOK) as nb:
         run = nb.run_all(timeout=600)
         assert run.ok and not nb.errors()
         nb.wait_quiet(quiet_ms=800, timeout=60)
