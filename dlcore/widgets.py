@@ -44,6 +44,10 @@ How a move is handled (DESIGN.md, "how a slider must feel"):
   once for every combination of its discrete controls (dropdowns, toggles),
   so every jit variant is compiled up front (with a progress bar if it takes
   more than a second).
+- Frames in the page. With ipympl, each panel also makes a helper widget
+  (:func:`canvas_frames`) whose page module takes over that canvas's frame
+  handling: raw zlib RGBA frames (:func:`raw_frame_bytes`) once the module
+  reports it is installed, no image decoder and no per-frame ``toDataURL``.
 - Headless: the panel's display bundle carries a PNG of the figure next to
   the widget view, so nbclient/nbconvert keep a static image. Without
   ipympl (``%matplotlib inline``) the figure is shown as an ``Image`` widget
