@@ -163,6 +163,9 @@ async function initialize({ model }) {
   const apply = () => install(canvas, model, model.get("fast"));
   apply();
   model.on("change:fast", apply);
+  if (typeof DecompressionStream !== "function") {
+    return; // PNG frames only: the kernel sends raw ones after "installed"
+  }
   // Already true: an earlier page installed it (this page was reloaded), so
   // the kernel may have sent raw frames before now; ask for a new frame.
   const stale = model.get("installed");
