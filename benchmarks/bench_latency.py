@@ -556,6 +556,11 @@ def run_notebook(
 # --------------------------------------------------------------------------
 
 
+# The harness's own figure (plain ipympl, full redraws), measured next to the
+# panels for scale: the targets are for the panels, so it gets no PASS/MISS.
+REFERENCE_GROUPS = frozenset({"fixture"})
+
+
 def _ok(flag: bool) -> str:
     return "PASS" if flag else "MISS"
 
@@ -633,6 +638,8 @@ def report(results: list[SliderResult], infos: list[dict], header: dict) -> str:
         marks.append(_ok(ratio >= TARGET_RATIO) if ratio == ratio else "  — ")
         if r.kind == "text":
             marks = ["(floor)"]
+        elif r.group in REFERENCE_GROUPS:
+            marks = ["(reference: plain ipympl, not a panel)"]
         n = f"{len(r.samples)}/{r.presses}"
         w(
             f"{(r.group + ': ' + r.label).ljust(name_w)}  {_f(r.p50)}  {_f(r.p95)}  "
@@ -703,7 +710,13 @@ def report(results: list[SliderResult], infos: list[dict], header: dict) -> str:
                 f"{name.ljust(name_w + 8)}  {d['presses']:>7}  {d['frames']:>6}  "
                 f"{_f(d['settle_ms'], '9.0f')}  "
                 f"{d['verdict']:>13}  "
-                + ("(baseline)" if r.naive else _ok(ok and d["final_ok"]))
+                + (
+                    "(baseline)"
+                    if r.naive
+                    else "(reference)"
+                    if r.group in REFERENCE_GROUPS
+                    else _ok(ok and d["final_ok"])
+                )
             )
         w("  final frame: correct; STALE = not the frame of the final value (the")
         w("  plot trails or dropped the last value); CORRUPT = the canvas differs")
@@ -716,6 +729,8 @@ def report(results: list[SliderResult], infos: list[dict], header: dict) -> str:
         first = info.get("first_figure_ms")
         if info.get("naive"):
             tag = "(baseline)"
+        elif info.get("group") in REFERENCE_GROUPS:
+            tag = "(reference)"
         elif first is None:
             tag = "(no figure)"
         else:
