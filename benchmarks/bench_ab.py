@@ -29,8 +29,9 @@ Variants (A first; B is what the project ships):
              replayed (dlcore.text_cache); matters for moves that redraw the
              whole figure
     frames   the page handles a panel's PNG frames with ipympl's own code /
-             with dlcore/canvas_frames.js (decoded off the main thread, the
-             snapshot for saved notebooks stored once the frames stop)
+             with dlcore/canvas_frames.js (raw zlib RGBA frames inflated and
+             put on the canvas, no image decoder; the snapshot for saved
+             notebooks stored once the frames stop)
     switch   the kernel's GIL switch interval 5 ms (Python's default, which
              the project keeps) / 0.5 ms: an experiment, not shipped
 

@@ -561,6 +561,13 @@ def run_notebook(
 REFERENCE_GROUPS = frozenset({"fixture"})
 
 
+def _not_judged(naive: bool, group: str) -> str | None:
+    """The tag of a row the targets do not apply to, or None."""
+    if naive:
+        return "(baseline)"
+    return "(reference)" if group in REFERENCE_GROUPS else None
+
+
 def _ok(flag: bool) -> str:
     return "PASS" if flag else "MISS"
 
@@ -710,13 +717,7 @@ def report(results: list[SliderResult], infos: list[dict], header: dict) -> str:
                 f"{name.ljust(name_w + 8)}  {d['presses']:>7}  {d['frames']:>6}  "
                 f"{_f(d['settle_ms'], '9.0f')}  "
                 f"{d['verdict']:>13}  "
-                + (
-                    "(baseline)"
-                    if r.naive
-                    else "(reference)"
-                    if r.group in REFERENCE_GROUPS
-                    else _ok(ok and d["final_ok"])
-                )
+                + (_not_judged(r.naive, r.group) or _ok(ok and d["final_ok"]))
             )
         w("  final frame: correct; STALE = not the frame of the final value (the")
         w("  plot trails or dropped the last value); CORRUPT = the canvas differs")
@@ -727,14 +728,9 @@ def report(results: list[SliderResult], infos: list[dict], header: dict) -> str:
     nb_w = max([len(i["notebook"]) for i in infos] + [20])
     for info in infos:
         first = info.get("first_figure_ms")
-        if info.get("naive"):
-            tag = "(baseline)"
-        elif info.get("group") in REFERENCE_GROUPS:
-            tag = "(reference)"
-        elif first is None:
-            tag = "(no figure)"
-        else:
-            tag = _ok(first <= TARGET_FIRST_FIGURE)
+        tag = _not_judged(info.get("naive", False), info.get("group"))
+        if tag is None:
+            tag = "(no figure)" if first is None else _ok(first <= TARGET_FIRST_FIGURE)
         w(
             f"  {info['notebook'].ljust(nb_w)}  kernel ready "
             f"{_f(info['kernel_ready_ms'] / 1000, '5.2f')} s"

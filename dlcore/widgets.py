@@ -275,12 +275,15 @@ def _png_chunk(tag: bytes, data: bytes) -> bytes:
 
 
 def _full_frame_png(canvas) -> bytes | None:
-    """ipympl's frame encoder, replaced: always a whole frame, fast PNG.
+    """ipympl's frame encoder, replaced: always a whole frame, encoded fast.
 
-    matplotlib's ``get_diff_image`` encodes with Pillow at zlib level 6,
-    11-33× slower than :func:`png_bytes` (``bench_render.py``). The frame is
-    always whole (never a diff against the previous one), because a diff frame
-    painted over a lost or overtaken frame leaves a wrong picture.
+    A fast PNG (:func:`png_bytes`), or a raw frame (:func:`raw_frame_bytes`)
+    once the canvas's :func:`canvas_frames` helper is on and its page module
+    reported it is installed. matplotlib's ``get_diff_image`` encodes with
+    Pillow at zlib level 6, 11-33× slower than :func:`png_bytes`
+    (``bench_render.py``). The frame is always whole (never a diff against the
+    previous one), because a diff frame painted over a lost or overtaken frame
+    leaves a wrong picture.
     """
     if not canvas._png_is_old:
         return None
@@ -339,16 +342,18 @@ def canvas_frames(canvas, fast: bool | None = None):
     """A helper widget that makes the page handle ``canvas``'s frames faster.
 
     ipympl's page code decodes each PNG frame on the main thread and, before
-    drawing it, encodes the previous frame again with ``toDataURL`` (a
-    snapshot kept for saved notebooks). The helper's page module
+    drawing it, encodes the previous frame again with ``toDataURL`` (a snapshot
+    kept for saved notebooks). The helper's page module
     (``dlcore/canvas_frames.js``, loaded through ``anywidget``) gives this one
-    canvas a frame handler that decodes with ``createImageBitmap`` off the
-    main thread, draws exactly as ipympl does, and stores the snapshot once
-    the frames stop. ``fast=False`` (or ``DLCORE_FAST_FRAMES=0``) keeps
-    ipympl's handler; :func:`set_fast_frames` switches every live panel.
+    canvas a frame handler and then sets ``installed``. From then on the kernel
+    sends raw frames (:func:`raw_frame_bytes`), which the page inflates with
+    ``DecompressionStream`` and puts on the canvas without an image decoder; PNG
+    frames sent before are decoded with ``createImageBitmap``. The snapshot is
+    stored once the frames stop. ``fast=False`` (or ``DLCORE_FAST_FRAMES=0``)
+    keeps ipympl's handler; :func:`set_fast_frames` switches every live panel.
     ``benchmarks/bench_ab.py frames`` measures both in one browser session.
-    Returns the helper (not displayed: it acts when the page creates its
-    model), or None when ``anywidget`` is missing.
+    Returns the helper (not displayed: it acts when the page creates its model),
+    or None when ``anywidget`` is missing.
     """
     try:
         cls = _frames_class()

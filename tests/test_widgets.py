@@ -538,17 +538,22 @@ print(json.dumps(out))
 """
 
 
-def test_ipympl_panel_shows_a_standin_frame_until_the_browser_canvas_is_live():
+def _run_ipympl_script(script: str) -> dict:
+    """Run ``script`` in a fresh Python (ipympl backend); its last line, as JSON."""
     import json
     import subprocess
     import sys
 
     r = subprocess.run(
-        [sys.executable, "-c", IPYMPL_SCRIPT], capture_output=True, text=True,
+        [sys.executable, "-c", script], capture_output=True, text=True,
         timeout=300,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]
-    out = json.loads(r.stdout.strip().splitlines()[-1])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def test_ipympl_panel_shows_a_standin_frame_until_the_browser_canvas_is_live():
+    out = _run_ipympl_script(IPYMPL_SCRIPT)
     assert out == {
         "before_display": True,
         "canvas_shown_before": False,
@@ -655,11 +660,10 @@ def test_widget_busy_status_without_a_kernel_does_nothing():
 # --- the page-side frame handler (canvas_frames) -------------------------------
 
 FRAMES_SCRIPT = r"""
-import io, json, os, sys, zlib
+import json, os, zlib
 import matplotlib
 matplotlib.use("module://ipympl.backend_nbagg")
 import numpy as np
-import PIL.Image
 import dlcore.widgets as W
 from dlcore.panels.ewa import ewa_panel
 
@@ -695,16 +699,7 @@ print(json.dumps(out))
 
 
 def test_panel_frames_are_raw_only_once_the_page_module_is_installed():
-    import json
-    import subprocess
-    import sys
-
-    r = subprocess.run(
-        [sys.executable, "-c", FRAMES_SCRIPT], capture_output=True, text=True,
-        timeout=300,
-    )  # fmt: skip
-    assert r.returncode == 0, r.stderr[-3000:]
-    out = json.loads(r.stdout.strip().splitlines()[-1])
+    out = _run_ipympl_script(FRAMES_SCRIPT)
     assert out == {
         "canvas_id": True,
         "fast": True,
