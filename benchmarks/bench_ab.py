@@ -23,10 +23,10 @@ Variants (A first; B is what the project ships):
     rows     RGB rows (the encoder's first layout) / RGBA rows, both deflated
              by the default
     busy     the kernel reports "busy" for every widget message / it does not
-             (dlcore.widgets.widget_busy_status; JupyterLab's indicator then
+             (dlcore.live.widgets.widget_busy_status; JupyterLab's indicator then
              stays "idle" during a move)
     text     Agg lays out and rasterizes every string / repeated strings are
-             replayed (dlcore.text_cache); matters for moves that redraw the
+             replayed (dlcore.live.text_cache); matters for moves that redraw the
              whole figure
     frames   the page handles a panel's PNG frames with ipympl's own code /
              with dlcore/canvas_frames.js (raw zlib RGBA frames inflated and
@@ -62,11 +62,11 @@ from harness import (  # noqa: E402
 # Kernel code that installs each variant. Every snippet first restores what
 # the project ships, so the order of the rounds does not matter.
 _RESET = """
-import dlcore.widgets as _w
+import dlcore.live.widgets as _w
 _w._shipped_png = getattr(_w, "_shipped_png", _w.png_bytes)
 _w.png_bytes = _w._shipped_png
 _w.widget_busy_status(False)
-import dlcore.text_cache as _tc
+import dlcore.live.text_cache as _tc
 _tc.install()
 import sys as _sys
 _sys.setswitchinterval(0.005)  # Python's default

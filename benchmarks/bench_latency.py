@@ -84,16 +84,16 @@ widgets.HBox([n, out])""",
 )
 
 EWA_NB = _nb(
-    "%matplotlib widget\nfrom dlcore.panels.ewa import ewa_panel",
+    "%matplotlib widget\nfrom dlcore.live.panels.ewa import ewa_panel",
     "panel = ewa_panel()\npanel",
 )
 
 OPT_NB = _nb(
-    "%matplotlib widget\nfrom dlcore.panels.optimizers import optimizer_panel",
+    "%matplotlib widget\nfrom dlcore.live.panels.optimizers import optimizer_panel",
     "panel = optimizer_panel()\npanel",
 )
 
-# The panel's own per-render timings (dlcore.widgets.Panel.timings), read from
+# The panel's own per-render timings (dlcore.live.widgets.Panel.timings), read from
 # the kernel after the measurements: how much of a repaint is compute + draw.
 PANEL_TIMINGS_CODE = """\
 import json as _json
@@ -179,8 +179,8 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 from ipywidgets import FloatLogSlider, FloatSlider, interact
-from dlcore.surfaces import OPTIMIZERS, SURFACES, PathHyper, contour_levels, grid
-from dlcore.surfaces import optimizer_paths
+from dlcore.demos.optimizers import OPTIMIZERS, SURFACES, PathHyper, contour_levels, grid
+from dlcore.demos.optimizers import optimizer_paths
 
 S = SURFACES["quadratic"]
 XS, YS, Z = map(np.asarray, grid(S, 80))
@@ -671,7 +671,7 @@ def report(results: list[SliderResult], infos: list[dict], header: dict) -> str:
     w("  toDURL  ms the page spent in canvas.toDataURL (ipympl stores the previous")
     w("          frame as a data URL on every image) before the frame was drawn")
     w("  kernel  the kernel's first 'busy' arrives (— : panels send none for")
-    w("          widget messages, see dlcore.widgets.widget_busy_status)")
+    w("          widget messages, see dlcore.live.widgets.widget_busy_status)")
     w("  ksent   the kernel stamps the image message (its header date)")
     w("  socket  the image reaches the page's WebSocket (the event's timeStamp)")
     w("  image   JupyterLab hands it to the widget; drawn: on the canvas;")
@@ -821,12 +821,12 @@ def main(argv=None) -> int:
         Target("bench/floor.ipynb", "widget round trip"),
         Target("bench/fixture.ipynb", "fixture"),
         Target("bench/naive_fixture.ipynb", "fixture", is_naive=True),
-        Target("bench/ewa_panel.ipynb", "ewa_panel", requires=("dlcore.panels.ewa",)),
+        Target("bench/ewa_panel.ipynb", "ewa_panel", requires=("dlcore.live.panels.ewa",)),
         Target("bench/naive_ewa.ipynb", "ewa_panel", is_naive=True),
         Target(
             "bench/optimizer_panel.ipynb",
             "optimizer_panel",
-            requires=("dlcore.panels.optimizers",),
+            requires=("dlcore.live.panels.optimizers",),
         ),
         Target("bench/naive_optimizers.ipynb", "optimizer_panel", is_naive=True),
     ]

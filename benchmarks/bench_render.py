@@ -12,16 +12,16 @@ each slider is stepped like key presses. One row per slider, medians in ms:
               widget round trip of ``bench_latency.py``)
     full      the share of moves that redrew the whole figure (not a blit)
     texts     strings laid out and rasterized per move (median); strings
-              replayed by ``dlcore.text_cache`` are not counted
+              replayed by ``dlcore.live.text_cache`` are not counted
     KB        PNG size of one frame
 
 A second table times a full redraw of each panel's figure (what a dropdown
 change, new axis limits or the first frame costs) with matplotlib's own
-text drawing and with ``dlcore.text_cache`` (repeated strings replayed),
+text drawing and with ``dlcore.live.text_cache`` (repeated strings replayed),
 interleaved, as medians, and checks that both give the same pixels.
 
 A third table encodes each panel's last frame four ways, side by side:
-``dlcore.widgets.png_bytes`` (what the panels send: ISA-L's deflate when the
+``dlcore.live.widgets.png_bytes`` (what the panels send: ISA-L's deflate when the
 ``isal`` package is installed), the same with the standard library's zlib,
 and Pillow at zlib levels 1 and 6 (6 is what matplotlib's own
 ``get_diff_image`` uses), as median ms and KB over repeated encodes, with
@@ -51,7 +51,7 @@ import numpy as np  # noqa: E402
 matplotlib.use("module://ipympl.backend_nbagg")
 
 from dlcore import text_cache  # noqa: E402
-from dlcore.widgets import DEFLATE, BetaSlider  # noqa: E402
+from dlcore.live.widgets import DEFLATE, BetaSlider  # noqa: E402
 
 # (notebook, module, factory): every panel the course notebooks build
 PANELS = [
@@ -116,7 +116,7 @@ def _rasterized() -> int:
 
 
 def full_redraws(fig, repeats: int = 9) -> tuple[float, float, bool]:
-    """(median ms without, with dlcore.text_cache, same pixels?) for a full
+    """(median ms without, with dlcore.live.text_cache, same pixels?) for a full
     Agg redraw of ``fig``, the two interleaved; the cache is installed after."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -226,7 +226,7 @@ def encoders(pixels: np.ndarray, repeats: int = 15) -> list[tuple[float, int]]:
 
     import PIL.Image
 
-    from dlcore.widgets import png_bytes
+    from dlcore.live.widgets import png_bytes
 
     opaque = bool((pixels[..., 3] == 255).all())
     data = np.ascontiguousarray(pixels[..., :3]) if opaque else pixels
@@ -266,7 +266,7 @@ def main(argv=None) -> int:
     for nb, mod, factory in PANELS:
         if args.match and not any(m in factory for m in args.match):
             continue
-        module = importlib.import_module(f"dlcore.panels.{mod}")
+        module = importlib.import_module(f"dlcore.live.panels.{mod}")
         with plt.ioff():
             panel = getattr(module, factory)()
         go_live(panel)

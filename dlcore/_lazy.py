@@ -1,6 +1,6 @@
 """Import a package's submodules on first attribute access (PEP 562).
 
-Used by ``dlcore`` and ``dlcore.panels`` so that a notebook pays only for
+Used by ``dlcore`` and ``dlcore.live.panels`` so that a notebook pays only for
 the submodules it uses (the panels pull in matplotlib and ipywidgets):
 ``dl.model`` imports ``dlcore.model`` the first time it is used. The
 submodules are found on disk, so a new module needs no registration.

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from dlcore.compiles import count_compiles
-from dlcore.widgets import BetaSlider
+from dlcore.live.widgets import BetaSlider
 
 _TOGGLES = (W.ToggleButton, W.Checkbox)
 _CHOICES = (W.Dropdown, W.ToggleButtons, W.RadioButtons, W.SelectionSlider)

@@ -1,4 +1,4 @@
-"""Tests for dlcore.augment: warps against NumPy/SciPy oracles, noise by
+"""Tests for dlcore.demos.regularization: warps against NumPy/SciPy oracles, noise by
 statistics, keys, shapes, bad input, and the tiling trick of
 augmentation_effect."""
 
@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from dlcore import augment, data, model, train
-from dlcore.augment import add_noise, augment_dataset, random_augment, warp
+from dlcore import data, model, train
+from dlcore.demos import regularization as augment
+from dlcore.demos.regularization import add_noise, augment_dataset, random_augment, warp
 from dlcore.compiles import count_compiles
 
 

@@ -1,4 +1,4 @@
-"""Tests for dlcore.depth against independent computations.
+"""Tests for dlcore.demos.vanishing_exploding against independent computations.
 
 Oracles: float64 NumPy closed forms, ``jax.grad`` of explicitly unrolled
 (unmasked) networks, Monte Carlo expectations, and dlcore.optim's clipping.
@@ -13,7 +13,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dlcore import activations, depth, init, model, optim
+from dlcore import activations, init, model, optim
+from dlcore.demos import vanishing_exploding as depth
 from dlcore.compiles import count_compiles
 
 # --- robust statistics ----------------------------------------------------------
@@ -317,7 +318,7 @@ def _numpy_chain(w0, lr, c, clip, steps, mode="norm"):
 
 @pytest.mark.parametrize("mode", ["norm", "value"])
 def test_clipped_chain_matches_a_float64_loop(mode):
-    from dlcore.panels.vanishing import clip_start
+    from dlcore.live.panels.vanishing import clip_start
 
     w0 = clip_start()
     run = depth.train_scalar_chain(w0, 0.01, 1.0, True, num_steps=60, mode=mode)
@@ -328,7 +329,7 @@ def test_clipped_chain_matches_a_float64_loop(mode):
 
 
 def test_unclipped_chain_explodes_and_clipping_bounds_each_step():
-    from dlcore.panels.vanishing import clip_start
+    from dlcore.live.panels.vanishing import clip_start
 
     w0 = clip_start()
     wild = depth.train_scalar_chain(w0, 0.01, 1.0, False, num_steps=50)

@@ -1,4 +1,4 @@
-"""Tests for dlcore.finite_diff: the ε U-curve, planted bugs, dropout.
+"""Tests for dlcore.demos.gradient_checking: the ε U-curve, planted bugs, dropout.
 
 Oracles: jax.grad in float64, dlcore.gradcheck (its own numerical_grad and
 grad_check, a separate implementation in JAX), Taylor-series error orders,
@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dlcore import finite_diff as fd
+from dlcore.demos import gradient_checking as fd
 from dlcore import gradcheck
 
 PROBLEM = fd.demo_problem()

@@ -1,4 +1,4 @@
-"""Tests for dlcore.panels.gradcheck (Agg backend): sweeps, and that what is
+"""Tests for dlcore.live.panels.gradcheck (Agg backend): sweeps, and that what is
 drawn equals dlcore.gradcheck's own numbers (a separate JAX implementation).
 
 Untimed: they count renders, compilations and figures, never milliseconds.
@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from panel_sweep import assert_sweep_is_clean, closing
 
-from dlcore import finite_diff as fd
+from dlcore.demos import gradient_checking as fd
 from dlcore import gradcheck
-from dlcore.panels.gradcheck import (
+from dlcore.live.panels.gradcheck import (
     BUG,
     GREAT,
     bug_panel,

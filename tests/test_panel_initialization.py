@@ -1,4 +1,4 @@
-"""Tests for dlcore.panels.initialization (Agg backend): sweeps, and that what
+"""Tests for dlcore.live.panels.initialization (Agg backend): sweeps, and that what
 is drawn equals an independent NumPy forward pass and plain gradient descent.
 
 Untimed: they count renders, compilations and figures, never milliseconds.
@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 from panel_sweep import assert_sweep_is_clean, closing
 
-from dlcore import depth, init, model
-from dlcore.panels.initialization import (
+from dlcore import init, model
+from dlcore.demos import vanishing_exploding as depth
+from dlcore.live.panels.initialization import (
     INIT_NET,
     VALUE_RANGE,
     distinct_rows,

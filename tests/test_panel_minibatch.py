@@ -19,7 +19,7 @@ import pytest
 from panel_sweep import moves_are_clean
 
 from dlcore.data import num_mini_batches
-from dlcore.panels.minibatch import (
+from dlcore.live.panels.minibatch import (
     batch_sizes_for,
     cost,
     make_data,

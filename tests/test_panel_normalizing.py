@@ -1,4 +1,4 @@
-"""Tests for dlcore.panels.normalizing (Agg backend): the sweep, and that what
+"""Tests for dlcore.live.panels.normalizing (Agg backend): the sweep, and that what
 is drawn is gradient descent as an independent float64 NumPy loop computes it,
 with step counts matching the closed-form rate of a quadratic.
 
@@ -19,7 +19,7 @@ import pytest
 from panel_sweep import assert_sweep_is_clean
 
 from dlcore.compiles import count_compiles
-from dlcore.panels.normalizing import (
+from dlcore.live.panels.normalizing import (
     LEVELS,
     NUM_STEPS,
     START,

@@ -1,4 +1,4 @@
-"""Tests for dlcore.panels.regularization (Agg backend): sweeps (no errors, no
+"""Tests for dlcore.live.panels.regularization (Agg backend): sweeps (no errors, no
 compiles, no new figures, blitting), and that what is drawn equals an
 independent computation (a float64 NumPy forward pass, np.histogram, the
 diagnosis rule written out, a re-run of the training).
@@ -19,7 +19,7 @@ import pytest
 from panel_sweep import assert_sweep_is_clean, closing
 
 from dlcore import data, model, regularization, train
-from dlcore.panels.regularization import (
+from dlcore.live.panels.regularization import (
     HIST_EDGES,
     WORKED_EXAMPLES,
     augmentation_panel,

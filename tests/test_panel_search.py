@@ -1,4 +1,4 @@
-"""Tests for the notebook-10 panels (dlcore.panels.search), Agg backend.
+"""Tests for the notebook-10 panels (dlcore.live.panels.search), Agg backend.
 
 Untimed: they count renders, compilations and figures, and check that what
 the panels show is right (distinct values, shares per decade, boxes).
@@ -21,7 +21,7 @@ from panel_sweep import assert_sweep_is_clean, closing
 from dlcore import search
 from dlcore.compiles import count_compiles
 from dlcore.model import MLPConfig
-from dlcore.panels.search import (
+from dlcore.live.panels.search import (
     C2F_OPTIMUM,
     SCALES,
     coarse_to_fine_panel,

@@ -1,4 +1,4 @@
-"""Tests for dlcore.panels.softmax (Agg backend): sweeps, compiles, figures,
+"""Tests for dlcore.live.panels.softmax (Agg backend): sweeps, compiles, figures,
 and that what is drawn is what softmax, the network and the counts say.
 
 Untimed: they count renders, compilations and figures, never milliseconds.
@@ -20,7 +20,7 @@ from panel_sweep import closing, moves_are_clean, random_value, sweep_values
 from dlcore import model
 from dlcore.activations import softmax
 from dlcore.compiles import count_compiles
-from dlcore.panels.softmax import (
+from dlcore.live.panels.softmax import (
     WORKED_Z,
     confusion_matrix,
     digits_panel,
@@ -176,7 +176,7 @@ def test_mistakes_toggle_walks_over_the_wrong_predictions_only(panels):
 
 
 def test_training_is_reproducible_from_the_seed():
-    from dlcore.panels.softmax import train_digits
+    from dlcore.live.panels.softmax import train_digits
 
     a = train_digits(jax.random.key(3), num_steps=20)
     b = train_digits(jax.random.key(3), num_steps=20)

@@ -1,4 +1,4 @@
-"""Tests for dlcore.panels.vanishing (Agg backend): sweeps, and that what is
+"""Tests for dlcore.live.panels.vanishing (Agg backend): sweeps, and that what is
 drawn equals float64 closed forms and explicitly unrolled networks.
 
 Untimed: they count renders, compilations and figures, never milliseconds.
@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from panel_sweep import assert_sweep_is_clean, closing
 
-from dlcore import depth
-from dlcore.panels.vanishing import (
+from dlcore.demos import vanishing_exploding as depth
+from dlcore.live.panels.vanishing import (
     CLIP_STEPS,
     MAX_CHAIN,
     chain_panel,

@@ -1,4 +1,4 @@
-"""Tests for dlcore.surfaces (and data.make_temperature): closed forms and a
+"""Tests for dlcore.demos.optimizers (and data.make_temperature): closed forms and a
 hand loop over dlcore.optim as oracles."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dlcore import optim
 from dlcore.compiles import count_compiles
 from dlcore.data import make_temperature
 from dlcore.schedules import SCHEDULES, make_schedule
-from dlcore.surfaces import (
+from dlcore.demos.optimizers import (
     OPTIMIZERS,
     SURFACES,
     PathHyper,

@@ -1,4 +1,4 @@
-"""dlcore.text_cache: replayed text gives the same pixels as matplotlib's own.
+"""dlcore.live.text_cache: replayed text gives the same pixels as matplotlib's own.
 
 The oracle is matplotlib's ``RendererAgg.draw_text`` itself: every figure is
 drawn with the cache off, then twice with it on (the second draw replays),
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 
-import dlcore.text_cache as tc
+import dlcore.live.text_cache as tc
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_colour_alpha_and_rcparams_changes_are_drawn(cache_state):
     ],
 )
 def test_panel_full_redraw_identical(cache_state, module, factory):
-    panel = getattr(importlib.import_module(f"dlcore.panels.{module}"), factory)()
+    panel = getattr(importlib.import_module(f"dlcore.live.panels.{module}"), factory)()
     try:
         plain, first, second, *_ = _plain_then_cached(panel.fig)
         assert np.array_equal(plain, first)
@@ -133,7 +133,7 @@ def test_install_uninstall_and_env(cache_state, monkeypatch):
     assert not tc.installed() and RendererAgg.draw_text is tc._agg_draw_text
     monkeypatch.setenv("DLCORE_TEXT_CACHE", "0")
     assert not tc.enabled_by_env()
-    from dlcore.widgets import figure
+    from dlcore.live.widgets import figure
 
     fig, _ = figure()
     assert not tc.installed()  # the opt-out is respected

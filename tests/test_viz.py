@@ -1,4 +1,4 @@
-"""Tests for dlcore.viz: artists come back, updates are in place, and
+"""Tests for dlcore.live.viz: artists come back, updates are in place, and
 non-finite values are drawn explicitly (markers + labels), never dropped."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from dlcore import viz
+from dlcore.live import viz
 
 
 @pytest.fixture

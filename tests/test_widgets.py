@@ -1,4 +1,4 @@
-"""Tests for dlcore.widgets.Panel and the two demo panels (Agg backend).
+"""Tests for dlcore.live.widgets.Panel and the two demo panels (Agg backend).
 
 Honest, untimed: they count renders, compilations, figures and bytes of RSS,
 never milliseconds.
@@ -24,11 +24,11 @@ import pytest
 from matplotlib.backend_bases import MouseEvent
 from panel_sweep import assert_sweep_is_clean, closing
 
-from dlcore import viz
+from dlcore.live import viz
 from dlcore.compiles import count_compiles
-from dlcore.panels.ewa import ewa_panel
-from dlcore.panels.optimizers import optimizer_panel
-from dlcore.widgets import BetaSlider, Panel, figure, once_per_key, set_range
+from dlcore.live.panels.ewa import ewa_panel
+from dlcore.live.panels.optimizers import optimizer_panel
+from dlcore.live.widgets import BetaSlider, Panel, figure, once_per_key, set_range
 
 # --- a cheap toy panel ---------------------------------------------------------
 
@@ -414,7 +414,7 @@ def test_clicking_the_contour_moves_the_start(panels):
 
 
 def test_surface_change_resets_the_start_range_and_alpha(panels):
-    from dlcore.surfaces import SURFACES
+    from dlcore.demos.optimizers import SURFACES
 
     panel = panels["optimizers"]
     panel.set(surface="beale")
@@ -472,7 +472,7 @@ def test_headless_notebook_with_ipympl_leaves_an_image_or_widget(tmp_path):
     nb.cells = [
         nbformat.v4.new_code_cell("%matplotlib widget"),
         nbformat.v4.new_code_cell(
-            "from dlcore.panels.ewa import ewa_panel\newa_panel()"
+            "from dlcore.live.panels.ewa import ewa_panel\newa_panel()"
         ),
     ]
     nbclient.NotebookClient(nb, timeout=300, kernel_name="python3").execute()
@@ -504,7 +504,7 @@ matplotlib.use("module://ipympl.backend_nbagg")
 import ipywidgets as W
 import numpy as np
 import PIL.Image
-from dlcore.panels.ewa import ewa_panel
+from dlcore.live.panels.ewa import ewa_panel
 
 def pixels(png):
     return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGB"))
@@ -579,7 +579,7 @@ def test_png_bytes_decodes_to_the_same_pixels_with_pillow(opaque, compress):
 
     import PIL.Image
 
-    from dlcore.widgets import png_bytes
+    from dlcore.live.widgets import png_bytes
 
     rng = np.random.default_rng(0)
     pixels = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
@@ -594,7 +594,7 @@ def test_png_bytes_decodes_to_the_same_pixels_with_pillow(opaque, compress):
 
 
 def test_the_default_deflate_is_isal_when_installed():
-    from dlcore.widgets import DEFLATE
+    from dlcore.live.widgets import DEFLATE
 
     isal_zlib = pytest.importorskip("isal.isal_zlib")
     assert DEFLATE is isal_zlib.compress
@@ -625,7 +625,7 @@ class _FakeKernel:
 
 
 def test_widget_busy_status_drops_only_busy_for_comm_messages():
-    from dlcore.widgets import widget_busy_status
+    from dlcore.live.widgets import widget_busy_status
 
     k = _FakeKernel()
 
@@ -651,7 +651,7 @@ def test_widget_busy_status_drops_only_busy_for_comm_messages():
 
 
 def test_widget_busy_status_without_a_kernel_does_nothing():
-    from dlcore.widgets import widget_busy_status
+    from dlcore.live.widgets import widget_busy_status
 
     assert widget_busy_status(False) is False  # plain Python: no kernel
     assert widget_busy_status(False, kernel=object()) is False
@@ -664,8 +664,8 @@ import json, os, zlib
 import matplotlib
 matplotlib.use("module://ipympl.backend_nbagg")
 import numpy as np
-import dlcore.widgets as W
-from dlcore.panels.ewa import ewa_panel
+import dlcore.live.widgets as W
+from dlcore.live.panels.ewa import ewa_panel
 
 p = ewa_panel()
 canvas, h = p.fig.canvas, p.frames
@@ -721,7 +721,7 @@ def test_raw_frame_bytes_layout(compress):
     import struct
     import zlib
 
-    from dlcore.widgets import RAW_MAGIC, raw_frame_bytes
+    from dlcore.live.widgets import RAW_MAGIC, raw_frame_bytes
 
     rng = np.random.default_rng(1)
     pixels = rng.integers(0, 256, size=(23, 41, 4), dtype=np.uint8)

@@ -1,6 +1,6 @@
 """A panel's frames reach the page pixel for pixel, on both frame paths.
 
-``dlcore.widgets.canvas_frames`` gives each panel's ipympl canvas a page-side
+``dlcore.live.widgets.canvas_frames`` gives each panel's ipympl canvas a page-side
 frame handler (``dlcore/canvas_frames.js``): once the page module says it is
 installed, the kernel sends raw zlib RGBA frames instead of PNGs. This test
 opens the EWA notebook (one panel) in JupyterLab + Chromium and checks that
@@ -29,7 +29,7 @@ KERNEL_STATE = r"""
 import json as _json
 import matplotlib.pyplot as _plt
 import numpy as _np
-import dlcore.widgets as _w
+import dlcore.live.widgets as _w
 
 def _fnv(fig):
     d = _np.asarray(fig.canvas.get_renderer().buffer_rgba())
@@ -91,12 +91,12 @@ def _check(browser, lab) -> None:
         assert state["raw"]
         assert page == state["hash"], "raw frame: the page differs from the kernel"
 
-        nb.kernel_eval("import dlcore.widgets as _w; _w.set_fast_frames(False)")
+        nb.kernel_eval("import dlcore.live.widgets as _w; _w.set_fast_frames(False)")
         page, state = _move_and_compare(nb, slider, "ArrowRight")
         assert not state["raw"]  # PNG frames, ipympl's own handler
         assert page == state["hash"], "PNG frame: the page differs from the kernel"
 
-        nb.kernel_eval("import dlcore.widgets as _w; _w.set_fast_frames(True)")
+        nb.kernel_eval("import dlcore.live.widgets as _w; _w.set_fast_frames(True)")
         page, state = _move_and_compare(nb, slider, "ArrowLeft")
         assert state["raw"]
         assert page == state["hash"], "raw again: the page differs from the kernel"

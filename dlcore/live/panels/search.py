@@ -25,7 +25,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from dlcore import search, train
-from dlcore.widgets import Panel, figure
+from dlcore.live.widgets import Panel, figure
 
 __all__ = [
     "C2F_OPTIMUM",

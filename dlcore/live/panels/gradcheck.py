@@ -3,7 +3,7 @@
 :func:`eps_panel`: the relative error of a whole gradient check against ε
 (log-log), one-sided and two-sided, float32 and float64, with the notes'
 bands (< 1e-7 great, > 1e-3 bug). The four curves are computed once at
-construction (:func:`dlcore.finite_diff.eps_curves`, vectorised NumPy, well
+construction (:func:`dlcore.demos.gradient_checking.eps_curves`, vectorised NumPy, well
 under a second); the ε slider only moves the marker and the readout.
 
 :func:`bug_panel`: per-block relative errors (W1, b1, ...) of the check
@@ -19,9 +19,9 @@ import ipywidgets as widgets
 import jax
 import numpy as np
 
-from dlcore import finite_diff as fd
+from dlcore.demos import gradient_checking as fd
 from dlcore._checks import check_choice, check_range
-from dlcore.widgets import Panel, figure
+from dlcore.live.widgets import Panel, figure
 
 __all__ = ["BUG", "GREAT", "bug_panel", "dropout_panel", "eps_panel", "verdict"]
 
@@ -164,7 +164,7 @@ def bug_panel(*, bug: str = "dW2 without 1/m", seed: int = 0) -> Panel:
     """Pick a planted bug; the bars show where the check finds it.
 
     dθ_approx (two-sided, ε = 1e-7, float64) does not depend on the bug: it
-    is computed once; each bug's dθ comes from :func:`dlcore.finite_diff.mlp_grad`.
+    is computed once; each bug's dθ comes from :func:`dlcore.demos.gradient_checking.mlp_grad`.
     """
     check_choice("bug", bug, fd.BUGS)
     problem = fd.demo_problem(seed)

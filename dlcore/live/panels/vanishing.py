@@ -9,7 +9,7 @@ overflow is an inf, an underflow a 0, both marked on the plot.
 50 layers, with the layers beyond the ``depth`` slider masked to the identity
 (one compiled program per activation). Per-layer ‖dW[l]‖ and std(A[l]),
 each over several seeds (``vmap``) as a min–max band around the geometric
-mean, next to the mean-field theory of :mod:`dlcore.depth`, plus the
+mean, next to the mean-field theory of :mod:`dlcore.demos.vanishing_exploding`, plus the
 histogram of the last layer's activations.
 
 :func:`clipping_panel`: gradient descent on a 10-layer scalar chain that
@@ -26,10 +26,11 @@ import jax.numpy as jnp
 import numpy as np
 from matplotlib.ticker import LogLocator, NullLocator
 
-from dlcore import depth, viz
-from dlcore import depth as deep
+from dlcore.demos import vanishing_exploding as depth
+from dlcore.live import viz
+from dlcore.demos import vanishing_exploding as deep
 from dlcore._checks import check_choice
-from dlcore.widgets import Panel, figure, once_per_key
+from dlcore.live.widgets import Panel, figure, once_per_key
 
 __all__ = [
     "CHAIN_START",

@@ -31,8 +31,8 @@ import jax
 import matplotlib
 import numpy as np
 
-from dlcore import viz
-from dlcore.widgets import Panel, _Progress, figure
+from dlcore.live import viz
+from dlcore.live.widgets import Panel, _Progress, figure
 
 __all__ = [
     "MinibatchRun",

@@ -24,7 +24,7 @@ from matplotlib.patches import Rectangle
 
 from dlcore import data, model, train
 from dlcore.activations import softmax
-from dlcore.widgets import Panel, figure, set_range
+from dlcore.live.widgets import Panel, figure, set_range
 
 __all__ = [
     "DigitsResult",

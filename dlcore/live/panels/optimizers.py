@@ -2,7 +2,7 @@
 
 Left: contours of J(θ) and the four trajectories (click to move the start).
 Right: J(θ_t) − J_min per step on a log axis. Every slider is a traced
-argument of one jitted call (:func:`dlcore.surfaces.optimizer_paths`); the
+argument of one jitted call (:func:`dlcore.demos.optimizers.optimizer_paths`); the
 contours are redrawn only when the surface changes. A run that overflows or
 leaves the view gets red ✕ markers in the figure and is named in the readout
 line above it, which also gives every run's final J − J_min.
@@ -16,9 +16,9 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import to_hex
 
-from dlcore import viz
+from dlcore.live import viz
 from dlcore.schedules import SCHEDULES
-from dlcore.surfaces import (
+from dlcore.demos.optimizers import (
     OPTIMIZERS,
     SURFACES,
     PathHyper,
@@ -26,7 +26,7 @@ from dlcore.surfaces import (
     grid,
     optimizer_paths,
 )
-from dlcore.widgets import BetaSlider, Panel, figure, set_range
+from dlcore.live.widgets import BetaSlider, Panel, figure, set_range
 
 __all__ = ["LOSS_FLOOR", "optimizer_panel"]
 
@@ -154,7 +154,7 @@ class _Figure:
 def optimizer_panel(
     *, surface: str = "quadratic", num_steps: int = 150, surfaces=None, grid_n=80
 ) -> Panel:
-    """The optimizer demo on ``surfaces`` (default: ``dlcore.surfaces.SURFACES``)."""
+    """The optimizer demo on ``surfaces`` (default: ``dlcore.demos.optimizers.SURFACES``)."""
     surfaces = dict(surfaces or SURFACES)
     family = tuple(surfaces.values())  # one compiled program for all of them
     controls = _controls(surfaces[surface], surface, surfaces)

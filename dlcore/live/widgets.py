@@ -77,7 +77,7 @@ import jax
 import numpy as np
 import traitlets
 
-from dlcore import viz
+from dlcore.live import viz
 
 try:  # ISA-L's deflate: 5-8× the standard zlib's speed at level 1, same format
     from isal.isal_zlib import compress as DEFLATE
@@ -120,12 +120,12 @@ def figure(nrows: int = 1, ncols: int = 1, *, figsize=(8.0, 3.6), dpi=80, **kw):
     With ipympl the canvas is set up to sit inside a widget layout (no
     header, no resize handle). ``dpi`` is kept low on purpose: Agg's cost
     grows with the pixel count, and every move repaints. The first call
-    installs ``dlcore.text_cache`` (unless ``DLCORE_TEXT_CACHE=0``), so a full
+    installs ``dlcore.live.text_cache`` (unless ``DLCORE_TEXT_CACHE=0``), so a full
     redraw replays the text it drew before.
     """
     import matplotlib.pyplot as plt
 
-    from dlcore import text_cache
+    from dlcore.live import text_cache
 
     if text_cache.enabled_by_env() and not text_cache.installed():
         text_cache.install()  # full redraws replay their text (see the module)

@@ -1,6 +1,6 @@
-"""Ready-made slider panels, one per demo; each returns a :class:`dlcore.widgets.Panel`.
+"""Ready-made slider panels, one per demo; each returns a :class:`dlcore.live.widgets.Panel`.
 
-    from dlcore.panels.ewa import ewa_panel
+    from dlcore.live.panels.ewa import ewa_panel
     ewa_panel()                      # last line of a cell
 
 Submodules are imported on first use (they pull in matplotlib and ipywidgets).

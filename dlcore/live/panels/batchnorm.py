@@ -4,10 +4,10 @@
 layer of a deep ReLU net, for an init-scale slider, a batch-size slider and a
 BN toggle. The batch size is a mask over a fixed batch of 256 examples and
 every control is a traced argument of one jitted call
-(:func:`dlcore.batchnorm_demo.layer_histograms`): no move recompiles.
+(:func:`dlcore.demos.batch_normalization.layer_histograms`): no move recompiles.
 
 :func:`lr_panel`: the same data trained with and without BN for a grid of
-learning rates, all computed up front (:func:`dlcore.batchnorm_demo.lr_sweep`);
+learning rates, all computed up front (:func:`dlcore.demos.batch_normalization.lr_sweep`);
 the α slider snaps to the grid and only looks results up. Diverged runs are
 marked.
 
@@ -20,9 +20,9 @@ import ipywidgets as widgets
 import jax
 import numpy as np
 
-from dlcore import batchnorm_demo as bd
-from dlcore import viz
-from dlcore.widgets import Panel, _Progress, figure
+from dlcore.demos import batch_normalization as bd
+from dlcore.live import viz
+from dlcore.live.widgets import Panel, _Progress, figure
 
 __all__ = ["LR_GRID", "hist_panel", "lr_panel", "plot_ema_gap"]
 

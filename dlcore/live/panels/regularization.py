@@ -13,7 +13,7 @@ data augmentation (notebook 04).
   patience slider moves the stopping point of
   :func:`dlcore.regularization.early_stopping`.
 * :func:`augmentation_panel`: digits and random augmented copies
-  (:func:`dlcore.augment.random_augment`, amounts traced).
+  (:func:`dlcore.demos.regularization.random_augment`, amounts traced).
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ import jax.numpy as jnp
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from dlcore import augment, data, model, regularization, train, viz
+from dlcore import data, model, regularization, train
+from dlcore.demos import regularization as augment
+from dlcore.live import viz
 from dlcore._checks import check_int, check_range
-from dlcore.widgets import Panel, figure
+from dlcore.live.widgets import Panel, figure
 
 __all__ = [
     "KEEP_PROBS",

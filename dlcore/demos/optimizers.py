@@ -223,7 +223,7 @@ SURFACES: dict[str, Surface] = {
 def _check_surface(surface) -> Surface:
     if not isinstance(surface, Surface):
         raise TypeError(
-            f"surface must be a dlcore.surfaces.Surface (e.g. SURFACES['rosenbrock'])"
+            f"surface must be a dlcore.demos.optimizers.Surface (e.g. SURFACES['rosenbrock'])"
             f", got {type(surface).__name__}"
         )
     return surface
