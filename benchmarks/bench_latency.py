@@ -179,8 +179,8 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 from ipywidgets import FloatLogSlider, FloatSlider, interact
-from dlcore.demos.optimizers import OPTIMIZERS, SURFACES, PathHyper, contour_levels, grid
-from dlcore.demos.optimizers import optimizer_paths
+from dlcore.demos.optimizers import OPTIMIZERS, SURFACES, PathHyper, grid
+from dlcore.demos.optimizers import contour_levels, optimizer_paths
 
 S = SURFACES["quadratic"]
 XS, YS, Z = map(np.asarray, grid(S, 80))
@@ -821,7 +821,9 @@ def main(argv=None) -> int:
         Target("bench/floor.ipynb", "widget round trip"),
         Target("bench/fixture.ipynb", "fixture"),
         Target("bench/naive_fixture.ipynb", "fixture", is_naive=True),
-        Target("bench/ewa_panel.ipynb", "ewa_panel", requires=("dlcore.live.panels.ewa",)),
+        Target(
+            "bench/ewa_panel.ipynb", "ewa_panel", requires=("dlcore.live.panels.ewa",)
+        ),
         Target("bench/naive_ewa.ipynb", "ewa_panel", is_naive=True),
         Target(
             "bench/optimizer_panel.ipynb",

@@ -11,9 +11,9 @@ import pytest
 from scipy import ndimage
 
 from dlcore import data, model, train
+from dlcore.compiles import count_compiles
 from dlcore.demos import regularization as augment
 from dlcore.demos.regularization import add_noise, augment_dataset, random_augment, warp
-from dlcore.compiles import count_compiles
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from dlcore import activations, init, model, optim
-from dlcore.demos import vanishing_exploding as depth
 from dlcore.compiles import count_compiles
+from dlcore.demos import vanishing_exploding as depth
 
 # --- robust statistics ----------------------------------------------------------
 

@@ -12,8 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dlcore.demos import gradient_checking as fd
 from dlcore import gradcheck
+from dlcore.demos import gradient_checking as fd
 
 PROBLEM = fd.demo_problem()
 

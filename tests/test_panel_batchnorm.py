@@ -1,4 +1,4 @@
-"""Tests for dlcore.demos.batch_normalization and dlcore.live.panels.batchnorm (Agg backend).
+"""Tests for dlcore.demos.batch_normalization and its panel (Agg backend).
 
 Oracles: NumPy recomputations of the masked BN statistics and histograms,
 dlcore.layers.batchnorm_forward (running statistics), dlcore.train.fit for a
@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from panel_sweep import assert_sweep_is_clean, closing
 
-from dlcore.demos import batch_normalization as bd
 from dlcore import data, layers, model, train
+from dlcore.demos import batch_normalization as bd
 from dlcore.live.panels.batchnorm import hist_panel, lr_panel, plot_ema_gap
 
 ALPHAS = (0.01, 0.3, 3.0)

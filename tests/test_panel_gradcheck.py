@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from panel_sweep import assert_sweep_is_clean, closing
 
-from dlcore.demos import gradient_checking as fd
 from dlcore import gradcheck
+from dlcore.demos import gradient_checking as fd
 from dlcore.live.panels.gradcheck import (
     BUG,
     GREAT,

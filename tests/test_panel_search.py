@@ -20,7 +20,6 @@ from panel_sweep import assert_sweep_is_clean, closing
 
 from dlcore import search
 from dlcore.compiles import count_compiles
-from dlcore.model import MLPConfig
 from dlcore.live.panels.search import (
     C2F_OPTIMUM,
     SCALES,
@@ -30,6 +29,7 @@ from dlcore.live.panels.search import (
     score_2d,
     train_in_parallel,
 )
+from dlcore.model import MLPConfig
 from dlcore.train import Hyper, fit_many
 
 

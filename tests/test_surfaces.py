@@ -11,7 +11,6 @@ import pytest
 from dlcore import optim
 from dlcore.compiles import count_compiles
 from dlcore.data import make_temperature
-from dlcore.schedules import SCHEDULES, make_schedule
 from dlcore.demos.optimizers import (
     OPTIMIZERS,
     SURFACES,
@@ -25,6 +24,7 @@ from dlcore.demos.optimizers import (
     rosenbrock,
     saddle,
 )
+from dlcore.schedules import SCHEDULES, make_schedule
 
 # --- make_temperature ---------------------------------------------------------
 

@@ -24,8 +24,8 @@ import pytest
 from matplotlib.backend_bases import MouseEvent
 from panel_sweep import assert_sweep_is_clean, closing
 
-from dlcore.live import viz
 from dlcore.compiles import count_compiles
+from dlcore.live import viz
 from dlcore.live.panels.ewa import ewa_panel
 from dlcore.live.panels.optimizers import optimizer_panel
 from dlcore.live.widgets import BetaSlider, Panel, figure, once_per_key, set_range

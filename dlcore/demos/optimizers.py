@@ -223,7 +223,8 @@ SURFACES: dict[str, Surface] = {
 def _check_surface(surface) -> Surface:
     if not isinstance(surface, Surface):
         raise TypeError(
-            f"surface must be a dlcore.demos.optimizers.Surface (e.g. SURFACES['rosenbrock'])"
+            "surface must be a dlcore.demos.optimizers.Surface"
+            f" (e.g. SURFACES['rosenbrock'])"
             f", got {type(surface).__name__}"
         )
     return surface

@@ -1,4 +1,4 @@
-"""The live layer: the only part of dlcore that imports matplotlib, ipywidgets or anywidget.
+"""The live layer: the only part of dlcore that imports matplotlib or widgets.
 
 Submodules are imported on first use (``dl.live.viz``, ``dl.live.panels``).
 """

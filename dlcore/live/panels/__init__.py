@@ -1,4 +1,4 @@
-"""Ready-made slider panels, one per demo; each returns a :class:`dlcore.live.widgets.Panel`.
+"""Ready-made slider panels, one per demo; each returns a live ``Panel``.
 
     from dlcore.live.panels.ewa import ewa_panel
     ewa_panel()                      # last line of a cell

@@ -7,7 +7,8 @@ every control is a traced argument of one jitted call
 (:func:`dlcore.demos.batch_normalization.layer_histograms`): no move recompiles.
 
 :func:`lr_panel`: the same data trained with and without BN for a grid of
-learning rates, all computed up front (:func:`dlcore.demos.batch_normalization.lr_sweep`);
+learning rates, all computed up front
+(:func:`dlcore.demos.batch_normalization.lr_sweep`);
 the α slider snaps to the grid and only looks results up. Diverged runs are
 marked.
 

@@ -14,9 +14,9 @@ import ipywidgets as widgets
 import jax
 import numpy as np
 
-from dlcore.live import viz
 from dlcore.data import make_temperature
 from dlcore.ewa import ewa
+from dlcore.live import viz
 from dlcore.live.widgets import BetaSlider, Panel, figure
 
 __all__ = ["ewa_panel"]

@@ -19,8 +19,8 @@ import ipywidgets as widgets
 import jax
 import numpy as np
 
-from dlcore.demos import gradient_checking as fd
 from dlcore._checks import check_choice, check_range
+from dlcore.demos import gradient_checking as fd
 from dlcore.live.widgets import Panel, figure
 
 __all__ = ["BUG", "GREAT", "bug_panel", "dropout_panel", "eps_panel", "verdict"]
@@ -164,7 +164,8 @@ def bug_panel(*, bug: str = "dW2 without 1/m", seed: int = 0) -> Panel:
     """Pick a planted bug; the bars show where the check finds it.
 
     dθ_approx (two-sided, ε = 1e-7, float64) does not depend on the bug: it
-    is computed once; each bug's dθ comes from :func:`dlcore.demos.gradient_checking.mlp_grad`.
+    is computed once; each bug's dθ comes from
+    :func:`dlcore.demos.gradient_checking.mlp_grad`.
     """
     check_choice("bug", bug, fd.BUGS)
     problem = fd.demo_problem(seed)

@@ -27,9 +27,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import PowerNorm
 
 from dlcore import data, init, model
+from dlcore._checks import check_choice
 from dlcore.demos import vanishing_exploding as depth
 from dlcore.live import viz
-from dlcore._checks import check_choice
 from dlcore.live.panels.vanishing import _set_log_ylim, light_log_axis, log_limits
 from dlcore.live.widgets import Panel, figure, once_per_key
 

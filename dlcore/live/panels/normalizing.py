@@ -37,9 +37,9 @@ import jax.numpy as jnp
 import numpy as np
 from matplotlib.colors import to_hex
 
-from dlcore.live import viz
 from dlcore._checks import check_int, check_key, check_range
 from dlcore.data import Normalizer
+from dlcore.live import viz
 from dlcore.live.widgets import Panel, figure
 
 __all__ = [

@@ -16,8 +16,6 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import to_hex
 
-from dlcore.live import viz
-from dlcore.schedules import SCHEDULES
 from dlcore.demos.optimizers import (
     OPTIMIZERS,
     SURFACES,
@@ -26,7 +24,9 @@ from dlcore.demos.optimizers import (
     grid,
     optimizer_paths,
 )
+from dlcore.live import viz
 from dlcore.live.widgets import BetaSlider, Panel, figure, set_range
+from dlcore.schedules import SCHEDULES
 
 __all__ = ["LOSS_FLOOR", "optimizer_panel"]
 
@@ -154,7 +154,7 @@ class _Figure:
 def optimizer_panel(
     *, surface: str = "quadratic", num_steps: int = 150, surfaces=None, grid_n=80
 ) -> Panel:
-    """The optimizer demo on ``surfaces`` (default: ``dlcore.demos.optimizers.SURFACES``)."""
+    """The optimizer demo on ``surfaces`` (default: the demo module's ``SURFACES``)."""
     surfaces = dict(surfaces or SURFACES)
     family = tuple(surfaces.values())  # one compiled program for all of them
     controls = _controls(surfaces[surface], surface, surfaces)

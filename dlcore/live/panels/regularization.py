@@ -28,9 +28,9 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from dlcore import data, model, regularization, train
+from dlcore._checks import check_int, check_range
 from dlcore.demos import regularization as augment
 from dlcore.live import viz
-from dlcore._checks import check_int, check_range
 from dlcore.live.widgets import Panel, figure
 
 __all__ = [

@@ -26,10 +26,10 @@ import jax.numpy as jnp
 import numpy as np
 from matplotlib.ticker import LogLocator, NullLocator
 
+from dlcore._checks import check_choice
+from dlcore.demos import vanishing_exploding as deep
 from dlcore.demos import vanishing_exploding as depth
 from dlcore.live import viz
-from dlcore.demos import vanishing_exploding as deep
-from dlcore._checks import check_choice
 from dlcore.live.widgets import Panel, figure, once_per_key
 
 __all__ = [
