@@ -9,10 +9,10 @@ switching by running a few lines in the notebook's kernel. Timing is
 ``bench_latency.py``'s (key press → the frame showing the new figure, in the
 page's clock).
 
-    python benchmarks/bench_ab.py encoder notebooks/09_optimizers.ipynb
-    python benchmarks/bench_ab.py encoder notebooks/09_optimizers.ipynb \\
+    python benchmarks/bench_ab.py encoder notebooks/08_optimizers.ipynb
+    python benchmarks/bench_ab.py encoder notebooks/08_optimizers.ipynb \\
         --device-scale-factor 2
-    EWA=notebooks/08_exponentially_weighted_averages.ipynb
+    EWA=notebooks/07_exponentially_weighted_averages.ipynb
     python benchmarks/bench_ab.py rows $EWA --sliders 1
     python benchmarks/bench_ab.py busy $EWA --sliders 1
 

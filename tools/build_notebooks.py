@@ -19,6 +19,9 @@ One command writes two versions of every source notebook::
       # YOUR CODE HERE
       raise NotImplementedError("...")
 
+  Markdown cells tagged ``answer`` (the instructors' answers to the "Think
+  about it" questions) are left out of the student version.
+
 * the INSTRUCTOR version, ``build/instructor/<name>.ipynb`` (``build/`` is not
   committed): the marker lines are removed and the solutions kept.
 
@@ -211,8 +214,19 @@ def _clean(nb, transform) -> nbformat.NotebookNode:
     return nb
 
 
+ANSWER_TAG = "answer"
+
+
+def _is_answer(cell) -> bool:
+    """A markdown cell tagged ``answer``: an instructor's answer to a question."""
+    return cell.cell_type == "markdown" and ANSWER_TAG in cell.metadata.get("tags", [])
+
+
 def make_student(nb) -> nbformat.NotebookNode:
-    return _clean(nb, student_source)
+    """The student version: solutions stubbed, instructors' answers left out."""
+    nb = _clean(nb, student_source)
+    nb.cells = [cell for cell in nb.cells if not _is_answer(cell)]
+    return nb
 
 
 def make_instructor(nb) -> nbformat.NotebookNode:

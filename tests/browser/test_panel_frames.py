@@ -23,7 +23,7 @@ import json
 import pytest
 from harness import ChromiumBrowser, NotebookSession
 
-NOTEBOOK = "notebooks/08_exponentially_weighted_averages.ipynb"
+NOTEBOOK = "notebooks/07_exponentially_weighted_averages.ipynb"
 
 KERNEL_STATE = r"""
 import json as _json
