@@ -3,7 +3,7 @@
 Not a test: it prints one table and exits 0. Each student notebook in
 ``notebooks/`` is run top to bottom (Run All, exercises not done) with nbclient
 in a fresh kernel, under three settings of ``DLCORE_COMPILE_CACHE`` (see
-``dlcore._compile_cache``), side by side:
+``dlcore.compile_cache``), side by side:
 
     off     no cache: every program is compiled
     cold    an empty cache directory: compiled, and written to the cache

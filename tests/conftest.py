@@ -4,7 +4,7 @@ Hypothesis runs a fixed, derandomized number of examples so that CI is
 reproducible; set ``HYPOTHESIS_PROFILE=thorough`` locally for a longer search.
 
 The run gets its own, initially empty cache of compiled programs (see
-``dlcore._compile_cache``), shared by the notebook kernels and JupyterLab that
+``dlcore.compile_cache``), shared by the notebook kernels and JupyterLab that
 the tests start, and removed at the end. It never reads the user's cache.
 """
 

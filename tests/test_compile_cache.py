@@ -1,4 +1,4 @@
-"""The on-disk cache of compiled programs that ``import dlcore`` switches on.
+"""The on-disk cache of compiled programs that ``dl.compile_cache.enable()`` switches on.
 
 Each check runs a fresh interpreter, because JAX decides once per process
 whether it uses the cache. The oracles are JAX's own monitoring events
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dlcore import _compile_cache
+from dlcore import compile_cache as _compile_cache
 
 # Trains a small MLP for 50 Adam steps in one compiled call (compiling takes
 # well over MIN_COMPILE_SECS) and reports what the cache did.
@@ -30,11 +30,12 @@ PROBE = textwrap.dedent(
 
     import dlcore as dl
 
+    cache_dir = dl.compile_cache.enable()
     X, Y = dl.data.make_moons(jax.random.key(0), 64, noise=0.2)
     cfg = dl.model.MLPConfig((2, 8, 1))
     h = dl.train.fit(jax.random.key(1), X, Y, cfg, num_steps=50, eval_every=50)
     print(json.dumps({
-        "dir": dl.compile_cache_dir,
+        "dir": cache_dir,
         "jax_dir": jax.config.jax_compilation_cache_dir,
         "hits": events.count("/jax/compilation_cache/cache_hits"),
         "misses": events.count("/jax/compilation_cache/cache_misses"),
@@ -153,6 +154,7 @@ COUNT_PROBE = textwrap.dedent(
     import jax, jax.numpy as jnp
     import dlcore
     from dlcore.compiles import count_compiles
+    dlcore.compile_cache.enable()
     hits = []
     jax.monitoring.register_event_listener(
         lambda name, **kw: hits.append(name.endswith("/cache_hits"))
@@ -177,47 +179,37 @@ def test_a_program_loaded_from_the_cache_counts_as_a_compilation(tmp_path):
     assert runs[1] == ["1", "1"]
 
 
-# Fills the cache with eviction off, as a process without filelock does.
+# A process without filelock: JAX cannot evict there.
 NO_EVICTION_PROBE = "import sys; sys.modules['filelock'] = None\n" + PROBE
 
 
-def test_programs_cached_without_eviction_do_not_break_a_later_process(tmp_path):
-    """A directory shared with an environment that lacks filelock.
+def test_a_process_without_filelock_gets_a_directory_of_its_own(tmp_path):
+    """Entries written without eviction never share a directory with a
+    process that evicts (JAX's eviction cannot handle them)."""
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    bounded = run_probe(**env)["dir"]
+    unbounded = json.loads(
+        run_python(NO_EVICTION_PROBE, **env).stdout.strip().splitlines()[-1]
+    )["dir"]
+    assert unbounded == bounded + "-unbounded"
+    assert list(Path(bounded).iterdir()) and list(Path(unbounded).iterdir())
 
-    Such a process writes programs without access-time files; JAX's eviction in
-    a later process reads the access time of every program before each write.
-    Without a repair every write then failed, with a UserWarning in the cell.
+
+IMPORT_PROBE = textwrap.dedent(
     """
-    cache = tmp_path / "cache"
-    first = run_python(NO_EVICTION_PROBE, DLCORE_COMPILE_CACHE=str(cache))
-    programs = sorted(p.name for p in cache.glob("*-cache"))
-    assert programs and not list(cache.glob("*-atime")), first.stderr
-    # a different program in a process with eviction on
-    later = run_python(
-        PROBE.replace("num_steps=50", "num_steps=60"), DLCORE_COMPILE_CACHE=str(cache)
-    )
-    report = json.loads(later.stdout.strip().splitlines()[-1])
-    assert "Error writing persistent compilation cache" not in later.stderr
-    assert report["misses"] >= 1
-    # its programs were written, and every program now has an access time
-    after = sorted(p.name for p in cache.glob("*-cache"))
-    assert len(after) > len(programs)
-    assert {p.removesuffix("-cache") for p in after} == {
-        p.name.removesuffix("-atime") for p in cache.glob("*-atime")
-    }
+    import json, os
+    import jax
+    before = {k: getattr(jax.config, k) for k in (
+        "jax_compilation_cache_dir", "jax_persistent_cache_min_compile_time_secs",
+        "jax_compilation_cache_max_size", "jax_enable_x64")}
+    import dlcore as dl
+    after = {k: getattr(jax.config, k) for k in before}
+    print(json.dumps({"same": before == after}))
+    """
+)
 
 
-def test_add_missing_access_times_uses_the_program_file_time(tmp_path):
-    import filelock
-
-    old = tmp_path / "jit_f-0123-cache"
-    old.write_bytes(b"program")
-    os.utime(old, ns=(1_000_000_000, 2_000_000_000))
-    kept = tmp_path / "jit_g-4567-atime"
-    (tmp_path / "jit_g-4567-cache").write_bytes(b"program")
-    kept.write_bytes((5).to_bytes(8, "little"))
-    assert _compile_cache.add_missing_access_times(tmp_path, filelock) == 1
-    atime = (tmp_path / "jit_f-0123-atime").read_bytes()
-    assert int.from_bytes(atime, "little") == 2_000_000_000
-    assert int.from_bytes(kept.read_bytes(), "little") == 5  # left as it was
-    assert _compile_cache.add_missing_access_times(tmp_path, filelock) == 0
+def test_import_dlcore_changes_no_jax_option_and_writes_no_file(tmp_path):
+    out = run_python(IMPORT_PROBE, XDG_CACHE_HOME=str(tmp_path), HOME=str(tmp_path))
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"same": True}
+    assert list(tmp_path.iterdir()) == []

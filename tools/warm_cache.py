@@ -3,7 +3,7 @@
 Binder's ``postBuild`` runs this while the image is built, so that the first
 Run All of a session loads the course's compiled programs from
 ``~/.cache/dlcore/jax/<cpu>`` instead of compiling them (see
-``dlcore/_compile_cache.py``; ``benchmarks/bench_startup.py`` measures the
+``dlcore/compile_cache.py``; ``benchmarks/bench_startup.py`` measures the
 difference). When the session runs on another kind of CPU than the build,
 its cache directory is a different one and the warm-up is simply unused.
 

@@ -3,9 +3,11 @@
 Each panel's first figure waits while XLA compiles the panel's functions; on
 two cores that takes one to fifteen seconds per notebook. JAX can write every
 compiled program to a directory and load it again in a later process instead
-of compiling it again (its "persistent compilation cache"). ``import dlcore``
-switches this on, so a restarted kernel, a second Run All or the next lecture
-reuses what the first run compiled.
+of compiling it again (its "persistent compilation cache").
+``dl.compile_cache.enable()`` switches this on (each notebook's first cell
+calls it), so a restarted kernel, a second Run All or the next lecture reuses
+what the first run compiled. ``import dlcore`` alone changes no JAX option and
+writes no file.
 
 The cache key covers the program, the compile options and the jaxlib version,
 and XLA checks on loading that a program suits this CPU, so a stale or foreign
@@ -28,8 +30,14 @@ and two kinds of CPU would keep overwriting each other's entries.
 A cache directory configured for JAX itself (``JAX_COMPILATION_CACHE_DIR`` or
 ``jax.config``) is left as it is. A directory that cannot be created or written
 means no cache, never an error. JAX decides once, at the first compilation of
-the process, whether it uses the cache, so this must run before anything is
-compiled; ``dlcore/__init__.py`` does it on import.
+the process, whether it uses the cache, so :func:`enable` must run before
+anything is compiled.
+
+Eviction. With the ``filelock`` package (pinned in requirements.txt) JAX keeps
+the directory under ``MAX_BYTES`` by evicting the least recently used
+programs. A process without ``filelock`` cannot evict, and the entries it
+writes lack what JAX's eviction needs, so it gets a directory of its own
+(``.../<cpu>-unbounded``): the two kinds of process never share one.
 """
 
 from __future__ import annotations
@@ -49,9 +57,14 @@ MIN_COMPILE_SECS = 0.0
 # Oldest entries are evicted beyond this size. Eviction needs the filelock
 # package (pinned in requirements.txt); without it the directory is not bounded.
 MAX_BYTES = 512 * 2**20
-# JAX's names for an entry's files: the program, and (only when eviction is on)
-# the time it was last used, as 8 little-endian bytes of time.time_ns().
-CACHE_SUFFIX, ATIME_SUFFIX = "-cache", "-atime"
+
+__all__ = [
+    "MAX_BYTES",
+    "cpu_description",
+    "default_dir",
+    "enable",
+    "machine_tag",
+]
 
 
 def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
@@ -81,10 +94,22 @@ def machine_tag(description: str | None = None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def _can_evict() -> bool:
+    try:
+        import filelock  # noqa: F401  (JAX evicts old entries only with it)
+    except ImportError:
+        return False
+    return True
+
+
 def default_dir() -> Path:
-    """``$XDG_CACHE_HOME/dlcore/jax/<cpu>``, or ``~/.cache/dlcore/jax/<cpu>``."""
+    """``$XDG_CACHE_HOME/dlcore/jax/<cpu>``, or ``~/.cache/dlcore/jax/<cpu>``.
+
+    ``<cpu>-unbounded`` when ``filelock`` is missing (see the module notes).
+    """
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "dlcore" / "jax" / machine_tag()
+    suffix = "" if _can_evict() else "-unbounded"
+    return Path(base) / "dlcore" / "jax" / (machine_tag() + suffix)
 
 
 def _writable_dir(path: Path) -> bool:
@@ -122,37 +147,6 @@ def enable(path: str | os.PathLike | None = None) -> str | None:
         return None
     jax.config.update("jax_compilation_cache_dir", str(target))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECS)
-    try:
-        import filelock  # JAX evicts old entries only with it
-    except ImportError:
-        pass
-    else:
-        add_missing_access_times(target, filelock)
+    if _can_evict():
         jax.config.update("jax_compilation_cache_max_size", MAX_BYTES)
     return str(target)
-
-
-def add_missing_access_times(path: Path, filelock) -> int:
-    """Give every cached program that lacks one an access-time file.
-
-    JAX writes ``<key>-atime`` beside ``<key>-cache`` only when eviction is on.
-    A directory filled by a process without ``filelock`` (another virtual
-    environment sharing the home directory, say) has programs without one, and
-    JAX's eviction, which reads the access time of every program before each
-    write, then fails: every new program is left unwritten, with a warning in
-    the notebook. Each missing time is taken from the program file's
-    modification time, so such programs are the first to go. Runs under JAX's
-    own lock file; returns how many files were added (0 when the lock is busy).
-    """
-    added = 0
-    try:
-        with filelock.FileLock(path / ".lockfile", timeout=2):
-            for program in path.glob(f"*{CACHE_SUFFIX}"):
-                key = program.name.removesuffix(CACHE_SUFFIX)
-                atime = path / f"{key}{ATIME_SUFFIX}"
-                if not atime.exists():
-                    atime.write_bytes(program.stat().st_mtime_ns.to_bytes(8, "little"))
-                    added += 1
-    except (OSError, filelock.Timeout):
-        pass
-    return added
