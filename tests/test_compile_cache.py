@@ -1,4 +1,4 @@
-"""The on-disk cache of compiled programs that ``dl.compile_cache.enable()`` switches on.
+"""The on-disk cache of compiled programs, switched on by ``compile_cache.enable()``.
 
 Each check runs a fresh interpreter, because JAX decides once per process
 whether it uses the cache. The oracles are JAX's own monitoring events
