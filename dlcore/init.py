@@ -1,4 +1,4 @@
-"""Weight initialisation for an L-layer network.
+"""Weight initialization for an L-layer network.
 
 ``layer_dims = [n0, n1, ..., nL]``. Layer l has ``W{l}`` of shape
 ``(n[l], n[l-1])`` and ``b{l}`` of shape ``(n[l], 1)``; biases start at zero.
@@ -16,9 +16,15 @@ he           N(0, 2/n[l-1])                               relu
 glorot       N(0, 2/(n[l-1] + n[l]))                      tanh / sigmoid
 ===========  ==========================================  =====================
 
-"xavier" is the variant used in the lecture (fan-in only). "glorot" is the
-fan-in plus fan-out average from Glorot & Bengio; Keras calls it
-``GlorotNormal`` (untruncated here).
+"xavier" and "glorot" are one scheme (Xavier Glorot and Yoshua Bengio,
+2010) in its two variants. "xavier" is the fan-in variant, variance 1/n[l-1],
+the one the lecture calls Xavier; frameworks call it LeCun initialization
+(Keras ``LecunNormal``, truncated there; PyTorch
+``kaiming_normal_(w, nonlinearity="linear")``). "glorot" is the fan-average
+variant, variance 2/(n[l-1] + n[l]); Keras calls it ``GlorotNormal`` (truncated
+there, untruncated here) and PyTorch ``xavier_normal_``. Their ``...Uniform`` /
+``..._uniform_`` versions draw U(-a, a) with a = √(3·variance), the same
+variance. "he" is Keras ``HeNormal`` and PyTorch ``kaiming_normal_`` (relu).
 
 With batch norm after layer l, ``b{l}`` is dropped (BN's β takes its role) and
 ``gamma{l}`` (ones) and ``beta{l}`` (zeros) of shape ``(n[l], 1)`` are added.

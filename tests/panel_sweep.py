@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from dlcore.compiles import count_compiles
-from dlcore.live.widgets import BetaSlider
+from dlcore.live.controls import BetaSlider
 
 _TOGGLES = (W.ToggleButton, W.Checkbox)
 _CHOICES = (W.Dropdown, W.ToggleButtons, W.RadioButtons, W.SelectionSlider)
@@ -134,16 +134,17 @@ def blit_matches_full_draw(panel) -> float:
     """
     canvas = panel.fig.canvas
     blitted = np.asarray(canvas.buffer_rgba()).copy()
-    animated, saved = panel._animated_artists(), panel._animated
+    view = panel.figure_widget
+    animated, saved = view.animated_artists(), view.animated
     try:
-        panel._animated = ()  # the draw hook must not paint them a second time
+        view.animated = ()  # the draw hook must not paint them a second time
         for artist in animated:
             artist.set_animated(False)
         panel.fig.draw_without_rendering()
         canvas.draw()
         full = np.asarray(canvas.buffer_rgba()).copy()
     finally:
-        panel._animated = saved
+        view.animated = saved
         for artist in animated:
             artist.set_animated(True)
         canvas.draw()  # back to the panel's own background cache

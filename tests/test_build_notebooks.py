@@ -197,6 +197,24 @@ def test_malformed_markers_are_errors(source, message):
         bn.make_instructor(_notebook("import math", source))
 
 
+def test_answer_cells_are_kept_for_instructors_and_dropped_for_students():
+    question = "**Think about it.** Why is the sky blue?"
+    answer = "**Answer (instructors).** Rayleigh scattering."
+    nb = _notebook("x = 1", markdown=[question, answer, "## Next"])
+    nb.cells[2].metadata["tags"] = ["answer"]
+    nb.cells[3].metadata["tags"] = ["check"]  # another tag: kept in both
+    student, instructor = bn.make_student(nb), bn.make_instructor(nb)
+    s_md = [c.source for c in student.cells if c.cell_type == "markdown"]
+    i_md = [c.source for c in instructor.cells if c.cell_type == "markdown"]
+    assert s_md == [question, "## Next"]
+    assert i_md == [question, answer, "## Next"]
+    assert instructor.cells[2].metadata.tags == ["answer"]
+    # a CODE cell tagged "answer" is not an instructors' answer: it stays
+    code = _notebook("y = 2")
+    code.cells[0].metadata["tags"] = ["answer"]
+    assert [c.source for c in bn.make_student(code).cells] == ["y = 2"]
+
+
 def test_markers_in_markdown_are_errors():
     nb = _notebook("x = 1", markdown=["### BEGIN SOLUTION\nsecret\n### END SOLUTION"])
     with pytest.raises(bn.MarkerError, match="only supported in code cells"):

@@ -98,7 +98,15 @@ def make_grad_check(mode="two", denominator=True, divisor="2eps"):
                 approx[i] = (J(plus) - J(theta)) / eps
                 continue
             diff = J(plus) - J(minus)
-            approx[i] = diff / {"2eps": 2 * eps, "eps": eps, "eps2": eps**2}[divisor]
+            approx[i] = (
+                diff
+                / {
+                    "2eps": 2 * eps,
+                    "eps": eps,
+                    "eps2": eps**2,
+                    "4eps": 4 * eps,
+                }[divisor]
+            )
         num = np.linalg.norm(approx - dtheta)
         if not denominator:
             return num
@@ -243,15 +251,18 @@ adam_update = make_adam()
 
 
 def clip_by_global_norm(grads, max_norm):
-    norm = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
-                         for g in grads.values()))  # fmt: skip
+    norm = math.sqrt(
+        sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())
+    )
     factor = min(1.0, max_norm / norm) if norm > 0 else 1.0
     return {k: np.asarray(g) * factor for k, g in grads.items()}
 
 
 def _clip_per_array(grads, max_norm):
-    return {k: np.asarray(g) * min(1.0, max_norm / max(np.linalg.norm(g), 1e-30))
-            for k, g in grads.items()}  # fmt: skip
+    return {
+        k: np.asarray(g) * min(1.0, max_norm / max(np.linalg.norm(g), 1e-30))
+        for k, g in grads.items()
+    }
 
 
 def _clip_by_value(grads, max_norm):
@@ -265,8 +276,10 @@ def _clip_always(grads, max_norm):
 
 def _clip_no_sqrt(grads, max_norm):
     sq = sum(float(np.sum(np.square(g))) for g in grads.values())
-    return {k: np.asarray(g) * min(1.0, max_norm / sq) if sq > 0 else np.asarray(g)
-            for k, g in grads.items()}  # fmt: skip
+    return {
+        k: np.asarray(g) * min(1.0, max_norm / sq) if sq > 0 else np.asarray(g)
+        for k, g in grads.items()
+    }
 
 
 def lr_decay(alpha0, decay_rate, epoch):
@@ -347,7 +360,7 @@ def run(name, student, **kwargs):
 
 
 def test_every_exercise_has_a_title_and_a_catalog_entry():
-    assert set(EXERCISES) == set(ex.TITLES)
+    assert set(EXERCISES) == set(ex.TITLES) - set(ex.ASSEMBLY)
     checkers = {n[len("check_") :] for n in ex.__all__ if n.startswith("check_")}
     assert checkers == set(ex.TITLES)
 
@@ -532,6 +545,102 @@ def _softmax_global_max(Z):
     return e / e.sum(axis=0, keepdims=True)
 
 
+# The classes of false passes: each would pass a check that looks only at
+# one property (each layer's variance, one value of ε, logits near 1000, ...).
+
+
+def _he_init_one_key(key, layer_dims):
+    """The same key for every layer: W1 and W2 share their random numbers."""
+    params = {}
+    for l in range(1, len(layer_dims)):
+        n_prev, n = layer_dims[l - 1], layer_dims[l]
+        z = np.asarray(jax.random.normal(key, (n, n_prev)))
+        params[f"W{l}"] = z * math.sqrt(2 / n_prev)
+        params[f"b{l}"] = np.zeros((n, 1))
+    return params
+
+
+def _he_init_one_subkey(key, layer_dims):
+    """Splits the key, then draws every layer from the same subkey."""
+    _, sub = jax.random.split(key)
+    return _he_init_one_key(sub, layer_dims)
+
+
+def _grad_check_fixed_eps(J, theta, dtheta, eps=1e-7):
+    return grad_check(J, theta, dtheta, 1e-7)  # the eps argument is ignored
+
+
+def _bn_forward_fixed_eps(Z, gamma, beta, eps=1e-5):
+    return batchnorm_forward(Z, gamma, beta, 1e-5)
+
+
+def _clip_fixed_max_norm(grads, max_norm):
+    return clip_by_global_norm(grads, 1.0)
+
+
+def _clip_in_place(grads, max_norm):
+    clipped = clip_by_global_norm(grads, max_norm)
+    for k, g in grads.items():
+        g[...] = clipped[k]  # writes into the caller's arrays
+    return grads
+
+
+def _clip_squared_comparison(grads, max_norm):
+    """Compares ‖g‖² with max_norm: rescales some gradients below the threshold."""
+    sq = sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())
+    factor = max_norm / math.sqrt(sq) if sq > max_norm else 1.0
+    return {k: np.asarray(g) * factor for k, g in grads.items()}
+
+
+def _softmax_shift_by(stat):
+    def softmax_shifted(Z):
+        Z = np.asarray(Z, dtype=np.float64)
+        e = np.exp(Z - stat(Z, axis=0, keepdims=True))
+        return e / e.sum(axis=0, keepdims=True)
+
+    return softmax_shifted
+
+
+def _softmax_ce_shift_by(stat):
+    def softmax_cross_entropy_shifted(Z, Y):
+        Z, Y = np.asarray(Z, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+        Zs = Z - stat(Z, axis=0, keepdims=True)
+        log_a = Zs - np.log(np.exp(Zs).sum(axis=0, keepdims=True))
+        return -np.sum(Y * log_a) / Z.shape[1], np.exp(log_a) - Y
+
+    return softmax_cross_entropy_shifted
+
+
+def _l2_cost_w_by_shape(ce, params, lambd, m):
+    """Takes every array with more than one column for a weight matrix."""
+    W2 = sum(np.sum(np.asarray(v) ** 2) for v in params.values() if v.shape[1] > 1)
+    return ce + lambd / (2 * m) * W2
+
+
+def _l2_cost_drops_biases(ce, params, lambd, m):
+    for k in [k for k in params if k.startswith("b")]:
+        del params[k]  # changes the caller's dict
+    return l2_cost(ce, params, lambd, m)
+
+
+# (exercise, wrong solution, words the message must contain): one per class.
+FALSE_PASSES = [
+    ("he_init", _he_init_one_key, "same random numbers"),
+    ("xavier_init", _he_init_one_subkey, "one key (or subkey)"),
+    ("grad_check", _grad_check_fixed_eps, "ignored the eps argument"),
+    ("batchnorm_forward", _bn_forward_fixed_eps, "ignored the eps argument"),
+    ("clip_by_global_norm", _clip_fixed_max_norm, "ignores its argument max_norm"),
+    ("softmax", _softmax_shift_by(np.mean), "mean or min"),
+    ("softmax", _softmax_shift_by(np.min), "mean or min"),
+    ("softmax_cross_entropy", _softmax_ce_shift_by(np.mean), "mean or min"),
+    ("softmax_cross_entropy", _softmax_ce_shift_by(np.min), "mean or min"),
+    ("l2_cost", _l2_cost_w_by_shape, "by their name"),
+    ("clip_by_global_norm", _clip_in_place, "changed W1 in place"),
+    ("l2_cost", _l2_cost_drops_biases, "changed params"),
+    ("clip_by_global_norm", _clip_squared_comparison, "even though ‖g‖ ≤ max_norm"),
+]
+
+
 WRONG = [
     ("normalize", _own_test_stats, "its own μ and σ"),
     ("normalize", _normalize_by_var, "divided by σ² instead of σ"),
@@ -630,6 +739,86 @@ def test_named_mistake_is_recognised(name, student, expected, capsys):
     assert expected in result.message, result.line
     assert result.line.startswith(f"✘ {ex.TITLES[name]}: ")
     assert capsys.readouterr().out == result.line + "\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "student", "expected"),
+    FALSE_PASSES,
+    ids=[f"{n}-{s.__name__}" for n, s, _ in FALSE_PASSES],
+)
+def test_a_former_false_pass_is_rejected_and_named(name, student, expected):
+    result = run(name, student)
+    assert result.status == "failed", result.line
+    assert expected in result.message, result.line
+
+
+def _ignoring(fn, index, value):
+    """``fn`` with its argument number ``index`` replaced by a fixed value."""
+
+    def ignores(*args):
+        args = list(args)
+        args[index] = value
+        return fn(*args)
+
+    return ignores
+
+
+# (exercise, argument index, a fixed value): every hyperparameter changes the
+# expected result in at least one case, so code that ignores it fails.
+IGNORED_ARGUMENTS = [
+    ("dropout_forward", 1, 0.8),
+    ("dropout_backward", 2, 0.8),
+    ("l2_cost", 2, 0.7),
+    ("l2_cost", 3, 50),
+    ("l2_grad_term", 1, 0.7),
+    ("l2_grad_term", 2, 10),
+    ("grad_check", 3, 1e-7),
+    ("batchnorm_forward", 3, 1e-5),
+    ("random_mini_batches", 2, 32),
+    ("ewa", 1, 0.9),
+    ("momentum_update", 2, 0.9),
+    ("rmsprop_update", 2, 0.9),
+    ("rmsprop_update", 3, 1e-8),
+    ("adam_update", 3, 2),
+    ("adam_update", 4, 0.9),
+    ("adam_update", 5, 0.999),
+    ("adam_update", 6, 1e-8),
+    ("lr_decay", 0, 0.2),
+    ("lr_decay", 1, 1.0),
+    ("lr_decay", 2, 1),
+    ("clip_by_global_norm", 1, 1.0),
+    ("sample_log_uniform", 2, 1e-4),
+    ("sample_log_uniform", 3, 1.0),
+    ("sample_beta", 2, 0.5),
+    ("sample_beta", 3, 0.9999),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "index", "value"),
+    IGNORED_ARGUMENTS,
+    ids=[f"{n}-{i}" for n, i, _ in IGNORED_ARGUMENTS],
+)
+def test_a_fixed_hyperparameter_fails(name, index, value):
+    _, fns = EXERCISES[name]
+    result = run(name, _ignoring(fns[-1], index, value))
+    assert result.status in ("failed", "error"), result.line
+
+
+def test_half_and_double_the_difference_quotient_are_both_named():
+    """rel(2g, g) = rel(g/2, g) = 1/3: the message may not pick one of them."""
+    for divisor in ("eps", "4eps"):
+        result = run("grad_check", make_grad_check(divisor=divisor))
+        assert result.status == "failed", result.line
+        assert "double" in result.message and "half" in result.message
+
+
+def test_mistakes_with_the_same_result_are_both_named():
+    """On layer_dims [3, 1, 1], skipping the one-column W2 is also "only W1"."""
+    result = run("l2_cost", _l2_cost_w_by_shape)
+    assert "two mistakes give this same result here" in result.message
+    assert "penalized only W1" in result.message
+    assert "by their name" in result.message
 
 
 def test_every_exercise_has_at_least_two_named_mistakes():
@@ -740,6 +929,41 @@ def test_an_endless_loop_is_interrupted():
     assert result.status == "error" and "time limit" in result.message
 
 
+def test_an_endless_loop_that_catches_exception_is_stopped():
+    def stubborn(Z):
+        while True:
+            try:
+                time.sleep(0.01)
+            except Exception:
+                pass
+
+    start = time.monotonic()
+    result = ex.check_softmax(stubborn, time_limit=0.3)
+    assert time.monotonic() - start < 10
+    assert result.status == "error" and "time limit" in result.message
+    assert ex.check_softmax(softmax).passed  # the process carries on as usual
+
+
+def test_the_stop_is_no_exception_and_fires_again_when_caught():
+    from dlcore.exercises._harness import TimeLimitExceeded
+
+    assert not issubclass(TimeLimitExceeded, Exception)
+    caught = []
+
+    def catches_everything(Z):
+        while len(caught) < 3:
+            try:
+                while True:
+                    pass
+            except BaseException as exc:  # what a student might write
+                caught.append(type(exc))
+        return softmax(Z)  # correct, but only after the limit
+
+    result = ex.check_softmax(catches_everything, time_limit=0.2)
+    assert caught == [TimeLimitExceeded] * 3
+    assert result.status == "error" and "time limit" in result.message
+
+
 def test_the_time_limit_restores_the_previous_alarm_handler():
     import signal
 
@@ -793,7 +1017,9 @@ def test_a_crash_inside_the_checker_is_reported_not_raised(monkeypatch):
     def broken():
         raise RuntimeError("internal problem")
 
-    monkeypatch.setattr(ex, "_softmax_cases", broken)
+    from dlcore.exercises import softmax as softmax_module
+
+    monkeypatch.setattr(softmax_module, "_softmax_cases", broken)
     result = ex.check_softmax(softmax)
     assert result.status == "error"
     assert "could not check your result: RuntimeError: internal problem" in (

@@ -18,12 +18,11 @@ from panel_sweep import assert_sweep_is_clean, closing
 
 from dlcore import init, model
 from dlcore.demos import vanishing_exploding as depth
+from dlcore.demos.initialization import distinct_rows
 from dlcore.live.panels.initialization import (
     INIT_NET,
     VALUE_RANGE,
-    distinct_rows,
     init_panel,
-    train_all_schemes,
     training_panel,
 )
 
@@ -94,21 +93,6 @@ def test_init_panel_marks_zeros_and_out_of_range(panels):
     assert panel.errors == []
 
 
-def test_training_runs_are_gradient_descent_from_each_scheme():
-    res = train_all_schemes(0, dims=(2, 4, 1), num_steps=3, m=40, hidden="tanh")
-    from dlcore import data
-
-    X, Y = data.make_moons(jax.random.key(0), 40, noise=0.2)
-    cfg = model.MLPConfig((2, 4, 1), hidden="tanh", output="sigmoid")
-    for k, scheme in enumerate(res.schemes):
-        p = init.initialize(jax.random.key(1), [2, 4, 1], scheme)
-        for t in range(3):
-            np.testing.assert_allclose(res.W1[k, t], p["W1"], rtol=1e-5, atol=1e-6)
-            J, g = jax.value_and_grad(model.loss)(p, X, Y, cfg)
-            assert float(res.loss[k, t]) == pytest.approx(float(J), rel=1e-5)
-            p = {n: p[n] - 0.05 * g[n] for n in p}
-
-
 def test_symmetry_rows_stay_identical_for_zeros_and_constant(panels):
     res = panels["training"].training
     k = {s: i for i, s in enumerate(res.schemes)}
@@ -131,13 +115,6 @@ def test_symmetry_rows_stay_identical_for_zeros_and_constant(panels):
     # the chosen scheme's loss curve is the bold one
     widths = [ln.get_linewidth() for ln in panel.fig.axes[0].lines[: len(res.schemes)]]
     assert int(np.argmax(widths)) == k["he"]
-
-
-def test_distinct_rows():
-    assert distinct_rows(np.ones((4, 2))) == 1
-    assert distinct_rows(np.array([[1.0, 2.0], [1.0, 2.0 + 1e-9], [0.0, 1.0]])) == 2
-    assert distinct_rows(np.eye(3)) == 3
-    assert distinct_rows(np.array([[np.nan, 1.0]])) == -1
 
 
 def test_bad_inputs():

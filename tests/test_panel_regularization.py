@@ -12,23 +12,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 from panel_sweep import assert_sweep_is_clean, closing
 
-from dlcore import data, model, regularization, train
-from dlcore.live.panels.regularization import (
+from dlcore.demos import regularization
+from dlcore.demos.regularization import (
     HIST_EDGES,
     WORKED_EXAMPLES,
+)
+from dlcore.live.panels.regularization import (
     augmentation_panel,
     diagnosis_panel,
     early_stopping_panel,
     regularization_panel,
-    snap,
-    train_early_stopping,
-    train_grid,
 )
 
 GRID = dict(lambds=(0.0, 0.1, 1.0), keep_probs=(0.5, 1.0), num_steps=120, mesh=20,
@@ -159,25 +156,6 @@ def test_the_penalty_really_switches(panels):
     assert np.all(np.diff(g.norm[0], axis=0) < 0)
 
 
-def test_snap():
-    lams = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0)
-    assert snap(0.0, lams) == 0
-    assert snap(0.001, lams) == 0
-    assert snap(0.02, lams) == 2  # nearer 0.03 than 0.01 on a log scale
-    assert snap(0.1, lams) == 3
-    assert snap(50.0, lams) == 5
-    assert snap(0.74, (0.5, 0.6, 0.7, 0.8)) == 2
-
-
-def test_train_grid_bad_input():
-    with pytest.raises(ValueError, match="keep_probs"):
-        train_grid(jax.random.key(0), keep_probs=(0.0, 1.0), progress=False)
-    with pytest.raises(ValueError, match="lambds"):
-        train_grid(jax.random.key(0), lambds=(-1.0, 1.0), progress=False)
-    with pytest.raises(ValueError, match="mesh"):
-        train_grid(jax.random.key(0), mesh=1000, progress=False)
-
-
 # --- early stopping -------------------------------------------------------------
 
 
@@ -193,25 +171,6 @@ def test_early_stopping_marks_the_rule(panels):
                                    [run.steps[best], run.dev_cost[best]])  # fmt: skip
         vline = next(ln for ln in ax.lines if ln.get_linestyle() == "--")
         assert vline.get_xdata()[0] == run.steps[stop]
-
-
-def test_early_stopping_costs_are_the_training_run():
-    # re-train to an evaluation step with a separate fit call: same cost there
-    key = jax.random.key(0)
-    run = train_early_stopping(key, **ES)
-    k_data, k_fit = jax.random.split(key)
-    X, Y = data.make_moons(k_data, ES["m_train"] + 500, noise=0.3)
-    cfg = model.MLPConfig((2, 64, 64, 1), hidden="relu", output="sigmoid")
-    m = ES["m_train"]
-    X_tr, Y_tr, X_dev, Y_dev = X[:, :m], Y[:, :m], X[:, m:], Y[:, m:]
-    s = int(run.steps[6])
-    hp = train.Hyper(learning_rate=ES["learning_rate"])
-    h = train.fit(k_fit, X_tr, Y_tr, cfg, hp, num_steps=s)
-    J_tr = float(model.loss(h.params, X_tr, Y_tr, cfg))
-    J_dev = float(model.loss(h.params, X_dev, Y_dev, cfg))
-    assert J_tr == pytest.approx(run.train_cost[6], rel=1e-4)
-    assert J_dev == pytest.approx(run.dev_cost[6], rel=1e-4)
-    assert np.all(np.diff(run.steps) == ES["eval_every"])
 
 
 # --- augmentation ----------------------------------------------------------------
@@ -231,11 +190,3 @@ def test_augmentation_mosaic_shows_the_images(panels):
     mosaic = np.asarray(panel.fig.axes[0].images[0].get_array())
     np.testing.assert_allclose(mosaic[9:17, 9:17], images[:, 6].reshape(8, 8))
     assert not np.allclose(images[:, 5:10], X)
-
-
-def test_diagnose_bad_input_from_panel_values():
-    with pytest.raises(ValueError, match="dev_error"):
-        regularization.diagnose(0.1, 1.2)
-    with pytest.raises(ValueError, match="noise"):
-        train_grid(jax.random.key(0), noise=-1.0, progress=False)
-    assert jnp.isfinite(regularization.bayes_error_moons(0.3))

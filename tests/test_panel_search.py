@@ -19,18 +19,15 @@ import pytest
 from panel_sweep import assert_sweep_is_clean, closing
 
 from dlcore import search
-from dlcore.compiles import count_compiles
-from dlcore.live.panels.search import (
+from dlcore.demos.hyperparameter_search import (
     C2F_OPTIMUM,
     SCALES,
+)
+from dlcore.live.panels.search import (
     coarse_to_fine_panel,
     grid_vs_random_panel,
     sampling_scale_panel,
-    score_2d,
-    train_in_parallel,
 )
-from dlcore.model import MLPConfig
-from dlcore.train import Hyper, fit_many
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +69,6 @@ def test_grid_panel_random_draws_are_nested_and_fixed(panels):
     again = grid_vs_random_panel()
     np.testing.assert_array_equal(again.results[7]["random"], res[7]["random"])
     again.close()
-
-
-def test_score_2d_barely_depends_on_y():
-    x = np.linspace(0, 1, 101)
-    assert np.ptp(score_2d(0.3, x)) <= 0.03 + 1e-12
-    assert np.ptp(score_2d(x, 0.5)) > 0.4
-    assert score_2d(0.62, 1.0) == pytest.approx(0.98)
 
 
 def test_sampling_panel_shares_per_decade(panels):
@@ -143,20 +133,3 @@ def test_coarse_to_fine_boxes_on_another_bowl():
     assert visible == [True, True, True, False]
     assert panel.errors == []
     panel.close()
-
-
-def test_train_in_parallel_matches_one_fit_many_call():
-    X = jax.random.normal(jax.random.key(0), (2, 64))
-    Y = (X[0:1] * X[1:2] > 0).astype(jnp.float32)
-    cfg = MLPConfig((2, 4, 1), hidden="relu", output="sigmoid")
-    hps = Hyper(learning_rate=jnp.geomspace(1e-3, 1e-1, 4), beta1=0.9)
-    kw = dict(num_steps=20, eval_every=20)
-    key = jax.random.key(1)
-    chunked = train_in_parallel(key, X, Y, cfg, hps, chunk=2, progress=False, **kw)
-    with count_compiles() as c:
-        train_in_parallel(key, X, Y, cfg, hps, chunk=2, progress=False, **kw)
-    assert c.count == 0
-    whole = fit_many(jax.random.split(key, 4), X, Y, cfg, hps, **kw)
-    np.testing.assert_allclose(chunked.loss, whole.loss, rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="multiple of chunk"):
-        train_in_parallel(key, X, Y, cfg, hps, chunk=3, progress=False, **kw)

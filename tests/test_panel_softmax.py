@@ -11,7 +11,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import ipywidgets as W
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -19,15 +18,8 @@ from panel_sweep import closing, moves_are_clean, random_value, sweep_values
 
 from dlcore import model
 from dlcore.activations import softmax
-from dlcore.compiles import count_compiles
-from dlcore.live.panels.softmax import (
-    WORKED_Z,
-    confusion_matrix,
-    digits_panel,
-    hardmax,
-    temperature_panel,
-    tempered_softmax,
-)
+from dlcore.demos.softmax import hardmax
+from dlcore.live.panels.softmax import digits_panel, temperature_panel
 
 
 @pytest.fixture(scope="module")
@@ -77,44 +69,7 @@ def test_bars_are_softmax_of_z_over_T_and_boxes_the_hardmax(panels):
     assert panel.errors == []
 
 
-def test_worked_example_and_the_two_temperature_limits():
-    z = jnp.asarray(WORKED_Z)
-    np.testing.assert_allclose(
-        tempered_softmax(z, 1.0), [0.842, 0.042, 0.002, 0.114], atol=5e-4
-    )
-    np.testing.assert_allclose(tempered_softmax(z, 0.01), hardmax(z), atol=1e-6)
-    np.testing.assert_allclose(tempered_softmax(z, 1000.0), 0.25, atol=2e-3)
-    # stable for huge logits / tiny T, and over the columns of a (C, m) batch
-    Z = jnp.array([[1000.0, 1.0], [0.0, 2.0], [-1000.0, 3.0]])
-    A = tempered_softmax(Z, 0.01)
-    assert bool(jnp.isfinite(A).all())
-    np.testing.assert_allclose(A.sum(axis=0), 1.0, atol=1e-6)
-    np.testing.assert_array_equal(hardmax(Z), [[1, 0], [0, 0], [0, 1]])
-
-
-def test_T_is_traced_so_new_temperatures_never_compile():
-    z = jnp.asarray(WORKED_Z)
-    tempered_softmax(z, 1.0)
-    with count_compiles() as c:
-        for T in np.geomspace(0.01, 100, 9):
-            tempered_softmax(z, float(T))
-    assert c.count == 0
-
-
 # --- digits --------------------------------------------------------------------
-
-
-def test_confusion_matrix_matches_an_independent_count():
-    rng = np.random.default_rng(0)
-    y_true = rng.integers(0, 10, 500)
-    y_pred = np.where(rng.random(500) < 0.8, y_true, rng.integers(0, 10, 500))
-    cm = confusion_matrix(y_true, y_pred, 10)
-    loop = np.zeros((10, 10), int)
-    for t, p in zip(y_true, y_pred, strict=True):
-        loop[t, p] += 1
-    np.testing.assert_array_equal(cm, loop)
-    with pytest.raises(ValueError, match="same length"):
-        confusion_matrix([1, 2], [1], 10)
 
 
 def test_digits_classifier_results_are_consistent(panels):
@@ -173,12 +128,3 @@ def test_mistakes_toggle_walks_over_the_wrong_predictions_only(panels):
     panel.set(mistakes_only=False)
     assert slider.max == res.y_dev.size - 1
     assert panel.errors == []
-
-
-def test_training_is_reproducible_from_the_seed():
-    from dlcore.live.panels.softmax import train_digits
-
-    a = train_digits(jax.random.key(3), num_steps=20)
-    b = train_digits(jax.random.key(3), num_steps=20)
-    np.testing.assert_array_equal(a.probs, b.probs)
-    np.testing.assert_array_equal(a.y_dev, b.y_dev)

@@ -19,11 +19,10 @@ import pytest
 from panel_sweep import assert_sweep_is_clean, closing
 
 from dlcore.demos import vanishing_exploding as depth
+from dlcore.demos.vanishing_exploding import CLIP_STEPS, clip_start
 from dlcore.live.panels.vanishing import (
-    CLIP_STEPS,
     MAX_CHAIN,
     chain_panel,
-    clip_start,
     clipping_panel,
     deep_net_panel,
     log_limits,

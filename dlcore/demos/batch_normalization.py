@@ -270,3 +270,66 @@ def ema_gap(
         out_gap.append(float(np.sqrt(np.mean((train_out - eval_out) ** 2))))
     return EmaGap(np.asarray(batch_sizes), np.asarray(var_ratio),
                   np.asarray(mean_gap), np.asarray(out_gap))  # fmt: skip
+
+
+# ----------------------------------------------------------------------------
+# Mini-batch noise: BN's slight regularizing effect
+# ----------------------------------------------------------------------------
+
+
+def minibatch_spread(key, z, others, batch_sizes, num_draws: int = 200, eps=1e-5):
+    """How much one example's BN output depends on the rest of its mini-batch.
+
+    For every size s in ``batch_sizes``, draw ``num_draws`` mini-batches: the
+    example ``z`` plus s − 1 columns of ``others`` chosen without replacement.
+    Each mini-batch is normalized with its own statistics (train mode,
+    γ = 1, β = 0)::
+
+        μ = (1/s) Σ_i z(i),   σ² = (1/s) Σ_i (z(i) − μ)²,   out = (z − μ)/√(σ² + ε)
+
+    and the output of ``z`` is kept. Its standard deviation over the draws is
+    the noise that the mini-batch adds to this example (about 1/√s).
+
+    Arguments:
+        key: a JAX PRNG key (the draws).
+        z: (n,) the example we follow, one value per unit.
+        others: (n, M) the examples it can share a mini-batch with.
+        batch_sizes: sizes s, each an int in [2, M + 1].
+        num_draws: int >= 2, mini-batches per size.
+        eps: ε > 0 of batch norm.
+
+    Returns:
+        spread: (len(batch_sizes), n) float array, the standard deviation of
+        the example's BN output over the draws, per size and unit.
+
+    Raises:
+        TypeError: key is not a PRNG key, or a size is not an int.
+        ValueError: wrong shapes, a size outside [2, M + 1], num_draws < 2,
+            eps <= 0.
+    """
+    from dlcore import layers
+    from dlcore._checks import check_array, check_key
+
+    check_key("key", key)
+    others = jnp.asarray(check_array("others", others, ndim=2, floating=True))
+    n, M = others.shape
+    z = jnp.asarray(check_array("z", z, shape=(n,), floating=True), others.dtype)
+    num_draws = check_int("num_draws", num_draws, lo=2)
+    check_range("eps", eps, 0.0, None, lo_closed=False)
+    sizes = [check_int("batch size", s, 2, M + 1) for s in batch_sizes]
+    ones, zeros = jnp.ones((n, 1), z.dtype), jnp.zeros((n, 1), z.dtype)
+    state = layers.bn_init_state(n, z.dtype)
+
+    def output_of_z(k, s):
+        # the s − 1 largest of M uniform draws: a uniform subset, without replacement
+        idx = jax.lax.top_k(jax.random.uniform(k, (M,)), s - 1)[1]
+        batch = jnp.concatenate([z[:, None], others[:, idx]], axis=1)
+        out, _, _ = layers.batchnorm_forward(batch, ones, zeros, state, eps=eps)
+        return out[:, 0]
+
+    spread = []
+    for s in sizes:
+        keys = jax.random.split(jax.random.fold_in(key, s), num_draws)
+        outs = jax.vmap(functools.partial(output_of_z, s=s))(keys)  # (draws, n)
+        spread.append(jnp.std(outs, axis=0))
+    return jnp.stack(spread)

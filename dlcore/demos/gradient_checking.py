@@ -40,22 +40,27 @@ from dlcore import gradcheck, model
 from dlcore._checks import check_choice, check_range
 
 __all__ = [
+    "BUG",
     "BUGS",
     "DTYPES",
     "EPS_GRID",
+    "GREAT",
     "METHODS",
     "DemoProblem",
     "EpsCurves",
     "best_eps",
     "block_errors",
+    "bug_table",
     "demo_problem",
     "dropout_check",
     "dropout_masks",
     "eps_curves",
+    "error_at",
     "loglog_slope",
     "mlp_costs",
     "mlp_grad",
     "two_sided",
+    "verdict",
 ]
 
 METHODS = ("one_sided", "two_sided")
@@ -346,3 +351,71 @@ def block_errors(approx: dict, grads: dict) -> tuple[dict, float]:
     ‖dθ_approx − dθ‖₂ / (‖dθ_approx‖₂ + ‖dθ‖₂), blocks in ``approx``'s order."""
     per = {k: gradcheck.relative_error(approx[k], grads[k]) for k in approx}
     return per, gradcheck.relative_error(approx, {k: grads[k] for k in approx})
+
+
+# ---------------------------------------------------------------------------
+# Reading the result: the notes' bands, errors at any ε, the planted bugs
+# ---------------------------------------------------------------------------
+
+GREAT, BUG = 1e-7, 1e-3  # the notes' bands of the relative error
+
+
+def verdict(err: float) -> str:
+    """The notes' reading of a relative error of the gradient check.
+
+    Arguments:
+        err: the relative error ‖dθ_approx − dθ‖₂ / (‖dθ_approx‖₂ + ‖dθ‖₂).
+
+    Returns:
+        "great" below GREAT = 1e-7, "check carefully" up to BUG = 1e-3,
+        "bug?" above, "not finite" for NaN or inf.
+    """
+    if not np.isfinite(err):
+        return "not finite"
+    if err < GREAT:
+        return "great"
+    if err <= BUG:
+        return "check carefully"
+    return "bug?"
+
+
+def error_at(eps_grid, err, eps, floor: float = 1e-16) -> float:
+    """An error curve at any ε, interpolated linearly in log-log.
+
+    log10 err(ε) is interpolated linearly in log10 ε between the grid points
+    (held constant beyond the ends); errors below ``floor`` count as
+    ``floor`` (an exact 0 has no logarithm).
+
+    Arguments:
+        eps_grid: (k,) increasing ε values (e.g. ``EpsCurves.eps``).
+        err: (k,) errors at them.
+        eps: where to read the curve, > 0.
+        floor: the smallest error, > 0.
+
+    Returns:
+        The interpolated error, a float.
+    """
+    x = np.log10(eps_grid)
+    return float(10 ** np.interp(np.log10(eps), x, np.log10(np.maximum(err, floor))))
+
+
+def bug_table(problem: DemoProblem, eps=1e-7) -> tuple[dict, dict]:
+    """The check against every planted bug of ``BUGS``, at one ε.
+
+    dθ_approx is :func:`two_sided` (float64) once; each bug's dθ is
+    :func:`mlp_grad` with that bug.
+
+    Arguments:
+        problem: a :class:`DemoProblem`.
+        eps: the step ε in (0, 1).
+
+    Returns:
+        ``(approx, table)``: dθ_approx as a dict like params, and
+        ``{bug: (per_block, overall)}`` from :func:`block_errors`.
+
+    Raises:
+        ValueError: ``eps`` outside (0, 1).
+    """
+    approx = two_sided(problem, eps)
+    table = {b: block_errors(approx, mlp_grad(problem, bug=b)) for b in BUGS}
+    return approx, table

@@ -41,6 +41,7 @@ __all__ = [
     "Paths",
     "Surface",
     "beale",
+    "contour_grids",
     "contour_levels",
     "elongated_quadratic",
     "grid",
@@ -279,6 +280,30 @@ def contour_levels(Z, f_min: float, num: int = 15) -> np.ndarray:
     return f_min + np.geomspace(hi * 1e-4, hi, num)
 
 
+def contour_grids(surfaces: dict, n: int = 80) -> dict:
+    """Every surface's contour data, computed once, up front.
+
+    Arguments:
+        surfaces: name -> :class:`Surface`.
+        n: grid points per axis, >= 2 (see :func:`grid`).
+
+    Returns:
+        name -> ``(xs, ys, Z, levels, J_ref)``: the NumPy grid of
+        :func:`grid`, the levels of :func:`contour_levels`, and the value
+        J − J_min is measured from (the surface's ``f_min``, or the grid's
+        smallest value when f_min is −inf).
+
+    Raises:
+        TypeError, ValueError: a value is not a Surface, or ``n`` < 2.
+    """
+    grids = {}
+    for name, s in surfaces.items():
+        xs, ys, Z = map(np.asarray, grid(s, n))
+        ref = s.f_min if math.isfinite(s.f_min) else float(np.nanmin(Z))
+        grids[name] = (xs, ys, Z, contour_levels(Z, s.f_min), ref)
+    return grids
+
+
 # ----------------------------------------------------------------------------
 # Optimizer paths
 # ----------------------------------------------------------------------------
@@ -447,3 +472,72 @@ def _paths(family, index, num_steps, start, hp, schedule_index, bias_correction)
     theta = jnp.concatenate([theta[:, :3], adam[:, None]], axis=1)
     loss = jnp.concatenate([loss[:, :3], adam_loss[:, None]], axis=1)
     return Paths(theta=jnp.swapaxes(theta, 0, 1), loss=loss.T, alpha=alpha)
+
+
+# ----------------------------------------------------------------------------
+# Mini-batch noise near the minimum (the case for learning-rate decay)
+# ----------------------------------------------------------------------------
+
+
+def minibatch_descent(
+    key, X, w0, learning_rate, *, mini_batch_size: int, num_epochs: int
+) -> jax.Array:
+    """Mini-batch gradient descent on the mean squared distance to the data.
+
+    The cost and its gradient, for X of shape (n, m) and w of shape (n,)::
+
+        J(w) = 1/(2m) · Σ_i ‖w − x^(i)‖²,      ∇J(w) = w − x̄,   x̄ = X.mean(axis=1)
+
+    so the minimum is w* = x̄. Mini-batch t only sees its own columns and
+    steps along ``w − mean(X^{t})``: the right direction on average, but a
+    noisy one, and the noise does not shrink as w approaches w*. Every epoch
+    reshuffles the columns with ``jax.random.fold_in(key, epoch)`` and cuts
+    them into T = m / mini_batch_size mini-batches. The step is
+    ``dlcore.optim.gd(learning_rate)``.
+
+    Arguments:
+        key: a JAX PRNG key (the shuffles).
+        X: (n, m) floating array, one example per column.
+        w0: (n,) start point.
+        learning_rate: α > 0, or a schedule ``count -> α`` from
+            :mod:`dlcore.schedules` (count = updates done so far; build it
+            with ``steps_per_epoch=T`` to decay once per epoch).
+        mini_batch_size: an int that divides m.
+        num_epochs: int >= 1.
+
+    Returns:
+        W of shape (num_epochs · T + 1, n): w_0, then w after every step.
+
+    Raises:
+        TypeError: key is not a PRNG key, X or w0 is not a floating array, or
+            mini_batch_size / num_epochs is not an int.
+        ValueError: wrong shapes, mini_batch_size outside [1, m] or not a
+            divisor of m, num_epochs < 1.
+    """
+    from dlcore._checks import check_key  # appended section: keep the header as is
+
+    check_key("key", key)
+    X = jnp.asarray(check_array("X", X, ndim=2, floating=True))
+    n, m = X.shape
+    w0 = jnp.asarray(check_array("w0", w0, shape=(n,), floating=True), X.dtype)
+    mini_batch_size = check_int("mini_batch_size", mini_batch_size, lo=1, hi=m)
+    if m % mini_batch_size:
+        raise ValueError(f"mini_batch_size must divide m = {m}, got {mini_batch_size}")
+    num_epochs = check_int("num_epochs", num_epochs, lo=1)
+    T = m // mini_batch_size
+    opt = optim.gd(learning_rate)
+
+    def epoch_means(epoch):  # (T, n): the mean of every mini-batch of this epoch
+        perm = jax.random.permutation(jax.random.fold_in(key, epoch), m)
+        return X[:, perm].reshape(n, T, mini_batch_size).mean(axis=2).T
+
+    means = jnp.concatenate([epoch_means(e) for e in range(num_epochs)])
+
+    def step(carry, batch_mean):
+        w, state = carry
+        updates, state = opt.update(w - batch_mean, state)
+        w = optim.apply_updates(w, updates)
+        return (w, state), w
+
+    _, W = jax.lax.scan(step, (w0, opt.init(w0)), means)
+    return jnp.concatenate([w0[None], W])

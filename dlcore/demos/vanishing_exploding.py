@@ -43,12 +43,15 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from dlcore import activations, init, model, optim
 from dlcore._checks import check_choice, check_int, check_key, check_range
 
 __all__ = [
     "CHAIN_DTYPES",
+    "CLIP_LAYERS",
+    "CLIP_STEPS",
     "DEEP_ACTIVATIONS",
     "FORWARD_GAIN",
     "SLOPE_GAIN",
@@ -61,8 +64,10 @@ __all__ = [
     "RecordedRun",
     "activation_theory",
     "backward_factor",
+    "clip_start",
     "deep_draws",
     "deep_mlp_stats",
+    "deep_stats_summary",
     "fast_key",
     "first_nonfinite",
     "forward_factor",
@@ -75,6 +80,7 @@ __all__ = [
     "overflow_depth",
     "safe_norm",
     "safe_std",
+    "sigmoid_mean_field",
     "train_record",
     "train_scalar_chain",
     "train_schemes",
@@ -386,6 +392,46 @@ def deep_mlp_stats(
     )
 
 
+def _geo_mean(a):
+    """Geometric mean over axis 0 (seeds), float64 NumPy.
+
+    exp(mean_k ln a_k); 0 where any a_k is 0, +inf where any is +inf, NaN
+    where any is NaN.
+    """
+    a = np.asarray(a, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.exp(np.mean(np.log(a), axis=0))
+    out[np.any(a == 0, axis=0)] = 0.0
+    out[np.any(np.isposinf(a), axis=0)] = np.inf
+    out[np.any(np.isnan(a), axis=0)] = np.nan
+    return out
+
+
+def deep_stats_summary(stats: DeepStats, depth: int):
+    """Seed summaries of :func:`deep_mlp_stats` for layers 1..depth (NumPy).
+
+    Arguments:
+        stats: a :class:`DeepStats`; ``grad_norm`` and ``act_std`` have shape
+            (num_seeds, max_depth).
+        depth: how many layers to keep, 1 <= depth <= max_depth.
+
+    Returns:
+        ``(grad_mid, grad_lo, grad_hi, std_mid, std_lo, std_hi)``, each
+        (depth,) float64: the geometric mean over seeds (0 if a seed gives 0,
+        inf/NaN propagate), the minimum and the maximum, of ‖dW[l]‖ and of
+        std(A[l]).
+
+    Raises:
+        ValueError: ``depth`` is not an integer in [1, max_depth].
+    """
+    g = np.asarray(stats.grad_norm, np.float64)
+    depth = check_int("depth", depth, lo=1, hi=g.shape[1])
+    g = g[:, :depth]
+    s = np.asarray(stats.act_std, np.float64)[:, :depth]
+    with np.errstate(invalid="ignore"):
+        return (_geo_mean(g), g.min(0), g.max(0), _geo_mean(s), s.min(0), s.max(0))
+
+
 def activation_theory(activation: str, scale: float, num_layers: int, anchor: float):
     """Predicted activation scale F^(l-1)·anchor for l = 1..num_layers.
 
@@ -424,7 +470,8 @@ def gradient_theory(activation: str, scale: float, num_layers: int, anchor: floa
     ‖dW[l]‖ ≈ ‖dZ[l]‖·‖A[l-1]‖/m, so one layer back multiplies it by B/F
     (:func:`backward_factor` / :func:`forward_factor`): 1 for relu and
     small-signal tanh (the scale s cancels), s/4 for sigmoid, i.e. the
-    (1/4)^(L-l) of the lecture at s = 1.
+    (1/4)^(L-l) of the lecture at s = 1. For sigmoid s/4 is an upper bound
+    (σ' ≤ 1/4); :func:`sigmoid_mean_field` gives the actual gain.
     """
     import numpy as np
 
@@ -435,6 +482,25 @@ def gradient_theory(activation: str, scale: float, num_layers: int, anchor: floa
 # ----------------------------------------------------------------------------
 # (c) Gradient clipping on a deep scalar chain
 # ----------------------------------------------------------------------------
+
+
+CLIP_LAYERS = 10  # the chain of the clipping demo
+CLIP_STEPS = 200  # its gradient-descent steps
+
+
+def clip_start(seed: int = 0) -> np.ndarray:
+    """The clipping demo's starting weights w_l = 1.4 (1 + 0.05 ε_l), ε_l ~ N(0, 1).
+
+    Arguments:
+        seed: NumPy seed of the draws ε (the same seed, the same start).
+
+    Returns:
+        float32 array (CLIP_LAYERS,), every entry near 1.4, so that the
+        product w_10 ⋯ w_1 ≈ 29 and gradient descent on :func:`chain_loss`
+        explodes without clipping.
+    """
+    rng = np.random.default_rng(seed)
+    return (1.4 * (1 + 0.05 * rng.standard_normal(CLIP_LAYERS))).astype(np.float32)
 
 
 class ChainRun(NamedTuple):
@@ -736,3 +802,51 @@ def train_schemes(
             p, X, Y, config, learning_rate=learning_rate, num_steps=num_steps
         )
     )(stacked)
+
+
+# ----------------------------------------------------------------------------
+# Mean-field gain of a deep sigmoid net (the s/4 of the lecture is a bound)
+# ----------------------------------------------------------------------------
+
+
+def sigmoid_mean_field(scale: float, *, nodes: int = 4001, iterations: int = 400):
+    """Fixed point q* of a deep sigmoid net and its per-layer gradient gain.
+
+    With W[l] ~ N(0, s²/n) and b = 0, E[Z[l]²] = s²·E[σ(Z[l-1])²], so the
+    pre-activations settle at the q* with q* = s²·E[σ(z)²], z ~ N(0, q*).
+    Going back one layer then multiplies E[dZ²]^½, and ‖dW[l]‖ (whose
+    A[l-1] factor no longer changes), by s·E[σ'(z)²]^½. Since σ' ≤ 1/4 this
+    is at most s/4, and much less when q* is large (σ' saturates).
+    Expectations are sums over ``nodes`` equally spaced points x in [-12, 12]
+    weighted by the normal density (z = √q·x): σ' is much narrower than z's
+    spread at large s, which a few Gauss–Hermite nodes would miss.
+
+    Arguments:
+        scale: s > 0, the multiplier of the N(0, 1/n) weights.
+        nodes, iterations: grid points (>= 3) and the most fixed-point
+            iterations (it stops once q* changes by < 1e-13 relative).
+
+    Returns:
+        (q_star, gain): floats, E[Z²] at the fixed point and the factor by
+        which ‖dW[l]‖ shrinks (< 1) or grows (> 1) per layer back.
+
+    Raises:
+        ValueError: scale not in (0, 1000], nodes < 3 or iterations < 1.
+    """
+    import numpy as np
+
+    s = float(check_range("scale", scale, 0.0, 1000.0, lo_closed=False))
+    x = np.linspace(-12.0, 12.0, check_int("nodes", nodes, lo=3))
+    w = np.exp(-0.5 * x * x)
+    w /= w.sum()  # E[f(z)] = Σ w f(√q·x) for z ~ N(0, q)
+
+    def sig(z):
+        return 0.5 * (1.0 + np.tanh(0.5 * z))  # no overflow in exp
+
+    q = s * s * 0.25  # E[σ(0)²] = 1/4: the first guess
+    for _ in range(check_int("iterations", iterations, lo=1)):
+        q, q_old = s * s * float(w @ sig(np.sqrt(q) * x) ** 2), q
+        if abs(q - q_old) <= 1e-13 * q:
+            break
+    slope = sig(np.sqrt(q) * x) * (1.0 - sig(np.sqrt(q) * x))
+    return q, s * math.sqrt(float(w @ slope**2))

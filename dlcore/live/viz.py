@@ -136,6 +136,9 @@ def describe_nonfinite(x, y, *, what: str = "step", log: bool = False) -> str:
     return " · ".join(parts)
 
 
+_EDGE_Y = weakref.WeakKeyDictionary()  # edge marker line -> its y in axes coords
+
+
 def _edge_line(ax, y_axes: float, marker: str) -> Line2D:
     (line,) = ax.plot(
         [],
@@ -148,7 +151,7 @@ def _edge_line(ax, y_axes: float, marker: str) -> Line2D:
         transform=ax.get_xaxis_transform(),  # x in data, y in axes coordinates
         zorder=5,
     )
-    line._dlcore_edge_y = y_axes
+    _EDGE_Y[line] = y_axes
     line.set_in_layout(False)  # an empty unclipped line would stretch tight_layout
     return line
 
@@ -211,7 +214,7 @@ def update_nonfinite(
     ):
         mask = np.asarray(mask, dtype=bool).reshape(-1)
         starts = mask & ~np.concatenate(([False], mask[:-1]))
-        line.set_data(x[starts], np.full(int(starts.sum()), line._dlcore_edge_y))
+        line.set_data(x[starts], np.full(int(starts.sum()), _EDGE_Y[line]))
         line.set_visible(bool(starts.any()))  # hidden: a blit skips it
     text = describe_nonfinite(x, y, what=what, log=log)
     text = f"{name}: {text}" if (text and name) else text
@@ -666,6 +669,7 @@ LECTURE_RC = {
 }
 LECTURE_SCALE = 1.6
 _BASE = weakref.WeakKeyDictionary()  # artist -> its size outside lecture mode
+_LECTURE = weakref.WeakKeyDictionary()  # figure -> lecture mode on
 
 
 class lecture_mode:
@@ -691,7 +695,8 @@ class lecture_mode:
 
 
 def _scale(fig) -> float:
-    return LECTURE_SCALE if getattr(fig, "_dlcore_lecture", False) else 1.0
+    on = fig is not None and _LECTURE.get(fig, False)
+    return LECTURE_SCALE if on else 1.0
 
 
 def set_base_linewidth(line: Line2D, lw: float) -> None:
@@ -716,7 +721,7 @@ def apply_lecture_mode(fig, on: bool = True, scale: float | None = None) -> None
     global LECTURE_SCALE
     if scale is not None:
         LECTURE_SCALE = float(scale)
-    fig._dlcore_lecture = bool(on)
+    _LECTURE[fig] = bool(on)
     k = _scale(fig)
     for ax in fig.axes:  # the tick size as it is now, before any text is scaled
         base = _BASE.setdefault(ax, {})

@@ -23,7 +23,8 @@ import numpy as np
 
 from dlcore.demos import batch_normalization as bd
 from dlcore.live import viz
-from dlcore.live.widgets import Panel, _Progress, figure
+from dlcore.live.controls import Progress
+from dlcore.live.panel import Panel, figure
 
 __all__ = ["LR_GRID", "hist_panel", "lr_panel", "plot_ema_gap"]
 
@@ -112,7 +113,7 @@ def lr_panel(
 ) -> Panel:
     """Train with and without BN for every α up front; the slider picks α."""
     alphas = np.asarray(alphas, np.float64)
-    progress = _Progress(2)
+    progress = Progress(2)
     sweep = bd.lr_sweep(alphas, seed=seed, num_steps=num_steps)
     progress.update(2)
     progress.close()

@@ -8,25 +8,15 @@ once: bias-corrected v_t / (1 − β^t) and the plain v_t with its start-up dip
 
 from __future__ import annotations
 
-import functools
-
 import ipywidgets as widgets
-import jax
 import numpy as np
 
-from dlcore.data import make_temperature
-from dlcore.ewa import ewa
+from dlcore.demos.exponentially_weighted_averages import temperature_averages
 from dlcore.live import viz
-from dlcore.live.widgets import BetaSlider, Panel, figure
+from dlcore.live.controls import BetaSlider
+from dlcore.live.panel import Panel, figure
 
 __all__ = ["ewa_panel"]
-
-
-@functools.partial(jax.jit, static_argnames=("days", "noise"))
-def _series(key, beta, days, noise):
-    """θ (the data), v corrected and v uncorrected, in one compiled call."""
-    theta = make_temperature(key, days, noise)
-    return theta, ewa(theta, beta, True), ewa(theta, beta, False)
 
 
 def ewa_panel(
@@ -53,7 +43,7 @@ def ewa_panel(
     fig.tight_layout()
 
     def compute(*, beta, bias_correction, key):
-        theta, v, v_unc = _series(key, beta, days, float(noise))
+        theta, v, v_unc = temperature_averages(key, beta, days=days, noise=noise)
         return (
             beta,
             bias_correction,

@@ -21,36 +21,19 @@ import numpy as np
 
 from dlcore._checks import check_choice, check_range
 from dlcore.demos import gradient_checking as fd
-from dlcore.live.widgets import Panel, figure
+from dlcore.demos.gradient_checking import BUG, GREAT, error_at, verdict
+from dlcore.live.panel import Panel, figure
 
-__all__ = ["BUG", "GREAT", "bug_panel", "dropout_panel", "eps_panel", "verdict"]
+__all__ = ["bug_panel", "dropout_panel", "eps_panel"]
 
-GREAT, BUG = 1e-7, 1e-3  # the notes' bands
 FLOOR = 1e-16  # errors are drawn at least here on the log axis
 _COLORS = {"float64": "tab:blue", "float32": "tab:orange"}
 _STYLES = {"two_sided": "-", "one_sided": "--"}
 
 
-def verdict(err: float) -> str:
-    """The notes' reading of a relative error."""
-    if not np.isfinite(err):
-        return "not finite"
-    if err < GREAT:
-        return "great"
-    if err <= BUG:
-        return "check carefully"
-    return "bug?"
-
-
 def _bands(ax) -> None:
     ax.axhline(GREAT, color="tab:green", ls=":", lw=1.3, label="1e-7: great below")
     ax.axhline(BUG, color="tab:red", ls=":", lw=1.3, label="1e-3: bug above")
-
-
-def _interp(eps_grid, err, eps) -> float:
-    """The error at ``eps``, interpolated linearly in log-log."""
-    x = np.log10(eps_grid)
-    return float(10 ** np.interp(np.log10(eps), x, np.log10(np.maximum(err, FLOOR))))
 
 
 def eps_panel(*, eps: float = 1e-7, seed: int = 0) -> Panel:
@@ -88,7 +71,7 @@ def eps_panel(*, eps: float = 1e-7, seed: int = 0) -> Panel:
 
     def compute(*, eps, key):
         del key  # deterministic: the curves are fixed
-        errs = {k: _interp(curves.eps, curves.curve(*k), eps) for k in keys}
+        errs = {k: error_at(curves.eps, curves.curve(*k), eps, FLOOR) for k in keys}
         return float(eps), errs
 
     def draw(result):
@@ -169,8 +152,7 @@ def bug_panel(*, bug: str = "dW2 without 1/m", seed: int = 0) -> Panel:
     """
     check_choice("bug", bug, fd.BUGS)
     problem = fd.demo_problem(seed)
-    approx = fd.two_sided(problem, 1e-7)
-    table = {b: fd.block_errors(approx, fd.mlp_grad(problem, bug=b)) for b in fd.BUGS}
+    approx, table = fd.bug_table(problem, 1e-7)
     controls = {
         "bug": widgets.Dropdown(options=list(fd.BUGS), value=bug, description="bug")
     }

@@ -18,7 +18,6 @@ constant every row of W1 stays identical (one dot), random schemes spread.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import ipywidgets as widgets
 import jax
@@ -26,20 +25,18 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import PowerNorm
 
-from dlcore import data, init, model
+from dlcore import init
 from dlcore._checks import check_choice
 from dlcore.demos import vanishing_exploding as depth
+from dlcore.demos.initialization import TRAIN_NET, distinct_rows, train_all_schemes
 from dlcore.live import viz
+from dlcore.live.controls import once_per_key
+from dlcore.live.panel import Panel, figure
 from dlcore.live.panels.vanishing import _set_log_ylim, light_log_axis, log_limits
-from dlcore.live.widgets import Panel, figure, once_per_key
 
 __all__ = [
     "INIT_NET",
-    "TRAIN_NET",
-    "TrainingResult",
-    "distinct_rows",
     "init_panel",
-    "train_all_schemes",
     "training_panel",
 ]
 
@@ -153,48 +150,6 @@ def init_panel(
 # ---------------------------------------------------------------------------
 # Training from each scheme
 # ---------------------------------------------------------------------------
-
-TRAIN_NET = dict(dims=(2, 32, 32, 32, 32, 32, 1), hidden="relu", learning_rate=0.05,
-                 num_steps=600, m=200, noise=0.2)  # fmt: skip
-
-
-class TrainingResult(NamedTuple):
-    """Six training runs (one per ``init.SCHEMES``) and what the panel draws."""
-
-    schemes: tuple
-    loss: np.ndarray  # (6, num_steps): J before each step
-    W1: np.ndarray  # (6, num_steps + 1, n1, 2)
-    X: np.ndarray
-    Y: np.ndarray
-    config: model.MLPConfig
-
-
-def train_all_schemes(seed: int = 0, **overrides) -> TrainingResult:
-    """Train ``TRAIN_NET`` on the moons from every scheme, in one vmapped call."""
-    cfg = {**TRAIN_NET, **overrides}
-    X, Y = data.make_moons(jax.random.key(seed), cfg["m"], noise=cfg["noise"])
-    config = model.MLPConfig(cfg["dims"], hidden=cfg["hidden"], output="sigmoid")
-    run = depth.train_schemes(
-        jax.random.key(seed + 1), X, Y, config, learning_rate=cfg["learning_rate"],
-        num_steps=cfg["num_steps"],
-    )  # fmt: skip
-    return TrainingResult(
-        tuple(init.SCHEMES), np.asarray(run.loss), np.asarray(run.W1),
-        np.asarray(X), np.asarray(Y), config,
-    )  # fmt: skip
-
-
-def distinct_rows(W, tol: float = 1e-6) -> int:
-    """How many different rows W has (rows closer than tol·max|W| count as one)."""
-    W = np.asarray(W, np.float64)
-    if not np.isfinite(W).all():
-        return -1
-    scale = max(float(np.abs(W).max()), 1e-30)
-    reps: list[np.ndarray] = []
-    for row in W:
-        if not any(np.abs(row - r).max() <= tol * scale for r in reps):
-            reps.append(row)
-    return len(reps)
 
 
 def training_panel(*, seed: int = 0, scheme: str = "constant", **overrides) -> Panel:

@@ -22,178 +22,28 @@ noisy). A new seed retrains, and re-times, every size.
 
 from __future__ import annotations
 
-import math
-import time
-from typing import NamedTuple
-
 import ipywidgets as widgets
 import jax
 import matplotlib
 import numpy as np
 
+from dlcore.demos.minibatch import (
+    MinibatchRun,
+    batch_sizes_for,
+    cost,
+    make_data,
+    minimizer,
+    shuffles,
+    train_many,
+)
 from dlcore.live import viz
-from dlcore.live.widgets import Panel, _Progress, figure
+from dlcore.live.controls import Progress
+from dlcore.live.panel import Panel, figure
 
-__all__ = [
-    "MinibatchRun",
-    "batch_sizes_for",
-    "cost",
-    "make_data",
-    "minibatch_panel",
-    "minimizer",
-    "shuffles",
-    "train",
-    "train_many",
-]
+__all__ = ["minibatch_panel"]
 
 COLOR = "tab:orange"
 GAP_FLOOR = 1e-5  # J − J_min is floored here on the log axis
-
-
-class MinibatchRun(NamedTuple):
-    """One training run with mini-batches of ``batch_size``.
-
-    W: (S + 1, 2) the weights before step 1 .. after step S, S = E·⌈m/b⌉.
-    batch_cost: (S,) the cost of the mini-batch used by step t, at W[t - 1].
-    cost: (S + 1,) the cost on all m examples at every W[t].
-    epoch_seconds: (E,) measured wall-clock time of every epoch.
-    """
-
-    batch_size: int
-    steps_per_epoch: int
-    W: np.ndarray
-    batch_cost: np.ndarray
-    cost: np.ndarray
-    epoch_seconds: np.ndarray
-
-    @property
-    def epoch_time(self) -> float:
-        """Median seconds per epoch."""
-        return float(np.median(self.epoch_seconds))
-
-    @property
-    def epochs(self) -> np.ndarray:
-        """(S + 1,) the epoch count at every W[t]: t / ⌈m/b⌉."""
-        return np.arange(len(self.W)) / self.steps_per_epoch
-
-    @property
-    def seconds(self) -> np.ndarray:
-        """(S + 1,) the wall-clock time at every W[t] (median epoch time)."""
-        return self.epochs * self.epoch_time
-
-
-def make_data(m: int = 300, seed: int = 0):
-    """Two overlapping Gaussian classes in 2-D: X (2, m) float64, Y (1, m) in {0, 1}.
-
-    Class 1 is centred at (1, 0.25), class 0 at (−1, −0.25); the second
-    feature has a smaller spread, so the cost's contours are elongated.
-    """
-    rng = np.random.default_rng(seed)
-    y = (np.arange(m) % 2).astype(np.float64)
-    s = 2.0 * y - 1.0
-    X = np.stack([s * 1.0 + rng.normal(0, 1.0, m), s * 0.25 + rng.normal(0, 0.35, m)])
-    return X, y[None, :]
-
-
-def cost(W, X, Y) -> np.ndarray:
-    """Logistic cost J(w) = mean log(1 + exp(−s·wᵀx)), s = ±1, for w in the rows of W.
-
-    W is (2,) or (k, 2); returns a scalar or (k,). Stable for any w.
-    """
-    W = np.asarray(W, dtype=np.float64)
-    s = 2.0 * np.asarray(Y, dtype=np.float64)[0] - 1.0
-    return np.mean(np.logaddexp(0.0, -s * (W @ X)), axis=-1)
-
-
-def shuffles(key, m: int, epochs: int) -> np.ndarray:
-    """(epochs, m): one random permutation of the m examples per epoch.
-
-    Drawn by NumPy from the bits of the JAX key (nothing to compile), so the
-    same key always gives the same shuffles.
-    """
-    rng = np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel())
-    return np.stack([rng.permutation(m) for _ in range(epochs)])
-
-
-def batch_sizes_for(m: int) -> list[int]:
-    """1, 2, 4, ... (powers of two below m), then m itself."""
-    sizes, b = [], 1
-    while b < m:
-        sizes.append(b)
-        b *= 2
-    return [*sizes, m]
-
-
-class _Trainer:
-    """Mini-batch gradient descent for one batch size, one epoch at a time."""
-
-    def __init__(self, X, Y, w0, learning_rate: float, batch_size: int):
-        self.X, self.Y, self.alpha, self.b = X, Y, float(learning_rate), int(batch_size)
-        self.nb = math.ceil(X.shape[1] / self.b)
-        self.s = 2.0 * Y[0] - 1.0  # labels as ±1
-        self.W = [np.array(w0, dtype=np.float64)]
-        self.batch_cost, self.epoch_seconds = [], []
-
-    def epoch(self, perm) -> None:
-        """One pass over the examples in the order ``perm``, timed."""
-        X, s, b, w = self.X, self.s, self.b, self.W[-1]
-        t0 = time.perf_counter()
-        for k in range(self.nb):
-            idx = perm[k * b : (k + 1) * b]  # the last slice keeps the leftovers
-            Xb, sb = X[:, idx], s[idx]
-            z = sb * (w @ Xb)
-            self.batch_cost.append(np.mean(np.logaddexp(0.0, -z)))
-            dw = Xb @ (-sb / (1.0 + np.exp(z))) / len(idx)  # d/dw of the mean cost
-            w = w - self.alpha * dw
-            self.W.append(w)
-        self.epoch_seconds.append(time.perf_counter() - t0)
-
-    def result(self) -> MinibatchRun:
-        W = np.array(self.W)
-        return MinibatchRun(
-            self.b, self.nb, W, np.array(self.batch_cost), cost(W, self.X, self.Y),
-            np.array(self.epoch_seconds),
-        )  # fmt: skip
-
-
-def train(X, Y, w0, learning_rate: float, batch_size: int, perms) -> MinibatchRun:
-    """Mini-batch gradient descent on the logistic cost, one epoch per row of perms.
-
-    Epoch e visits the examples in the order ``perms[e]`` and cuts it into
-    ⌈m/b⌉ mini-batches; the last one keeps the m mod b leftovers. Each step
-    is ``w -= α · dw`` with dw the mean gradient over its mini-batch. Every
-    epoch is timed (the cost on all m is computed afterwards, untimed).
-    """
-    return train_many(X, Y, w0, learning_rate, [batch_size], perms)[batch_size]
-
-
-def train_many(X, Y, w0, learning_rate, batch_sizes, perms, progress=None) -> dict:
-    """:func:`train` for several batch sizes, ``{b: MinibatchRun}``.
-
-    The epochs are interleaved (epoch 1 of every size, then epoch 2, ...), so
-    a burst of load on the shared machine slows all sizes alike instead of
-    skewing the timing of one of them.
-    """
-    trainers = [_Trainer(X, Y, w0, learning_rate, b) for b in batch_sizes]
-    for e, perm in enumerate(np.asarray(perms)):
-        for t in trainers:
-            t.epoch(perm)
-        if progress is not None:
-            progress.update(e + 1)
-    return {t.b: t.result() for t in trainers}
-
-
-def minimizer(X, Y, iters: int = 50) -> np.ndarray:
-    """The minimiser of the (convex) cost, by Newton's method."""
-    w = np.zeros(2)
-    s = 2.0 * Y[0] - 1.0
-    for _ in range(iters):
-        z = s * (w @ X)
-        p = 1.0 / (1.0 + np.exp(z))  # σ(−z)
-        g = X @ (-s * p) / X.shape[1]
-        H = (X * (p * (1 - p))) @ X.T / X.shape[1]
-        w = w - np.linalg.solve(H, g)
-    return w
 
 
 def _label(b: int, m: int) -> str:
@@ -327,9 +177,9 @@ def minibatch_panel(
         data = np.asarray(jax.random.key_data(key))
         if cache.get("key") is not None and np.array_equal(cache["key"], data):
             return cache["runs"]
-        progress = _Progress(epochs)
+        progress = Progress(epochs)
         runs = train_many(X, Y, w0, learning_rate, sizes, shuffles(key, m, epochs),
-                          progress)  # fmt: skip
+                          progress.update)  # fmt: skip
         progress.close()
         cache.update(key=data, runs=runs)
         if "panel" in cache:

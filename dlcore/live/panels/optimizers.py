@@ -10,8 +10,6 @@ line above it, which also gives every run's final J − J_min.
 
 from __future__ import annotations
 
-import math
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import to_hex
@@ -20,12 +18,12 @@ from dlcore.demos.optimizers import (
     OPTIMIZERS,
     SURFACES,
     PathHyper,
-    contour_levels,
-    grid,
+    contour_grids,
     optimizer_paths,
 )
 from dlcore.live import viz
-from dlcore.live.widgets import BetaSlider, Panel, figure, set_range
+from dlcore.live.controls import BetaSlider, set_range
+from dlcore.live.panel import Panel, figure
 from dlcore.schedules import SCHEDULES
 
 __all__ = ["LOSS_FLOOR", "optimizer_panel"]
@@ -58,20 +56,10 @@ def _controls(s, surface: str, surfaces) -> dict:
                                   step=0.01, description="start y"),
     }  # fmt: skip
     for w in controls.values():  # aligned, untruncated labels
-        style = getattr(getattr(w, "_slider", w), "style", None)
+        style = getattr(getattr(w, "slider", w), "style", None)
         if hasattr(style, "description_width"):
             style.description_width = "90px"
     return controls
-
-
-def _grids(surfaces: dict, n: int) -> dict:
-    """Every contour computed once, up front: name -> (xs, ys, Z, levels, J_ref)."""
-    grids = {}
-    for name, s in surfaces.items():
-        xs, ys, Z = map(np.asarray, grid(s, n))
-        ref = s.f_min if math.isfinite(s.f_min) else float(np.nanmin(Z))
-        grids[name] = (xs, ys, Z, contour_levels(Z, s.f_min), ref)
-    return grids
 
 
 class _Figure:
@@ -160,7 +148,7 @@ def optimizer_panel(
     controls = _controls(surfaces[surface], surface, surfaces)
     rate = controls["decay_rate"]
     rate.disabled = controls["schedule"].value == "constant"  # it ignores the rate
-    view = _Figure(surfaces, _grids(surfaces, grid_n), surface, num_steps)
+    view = _Figure(surfaces, contour_grids(surfaces, grid_n), surface, num_steps)
 
     def compute(*, surface, alpha, beta, beta1, beta2, eps, bias_correction,
                 schedule, decay_rate, x0, y0, key):  # fmt: skip
@@ -187,14 +175,11 @@ def optimizer_panel(
         title="<b>GD, momentum, RMSprop, Adam</b> (click the contours: new start)",
     )  # fmt: skip
 
-    def on_click(event):
-        toolbar = getattr(view.fig.canvas, "toolbar", None)
-        if event.inaxes is view.ax_c and event.button == 1:
-            if not getattr(toolbar, "mode", ""):  # not while zooming/panning
-                panel.set(x0=float(event.xdata), y0=float(event.ydata))
+    def new_start(ax, x, y):  # a click or a drag on the contours
+        if ax is view.ax_c:
+            panel.set(x0=x, y0=y)
 
-    view.fig.canvas.mpl_connect(
-        "button_press_event", lambda e: panel.guard("click", on_click, e)
-    )
+    panel.on_click(new_start)
+    panel.on_drag(new_start)
     view.fig.tight_layout()
     return panel

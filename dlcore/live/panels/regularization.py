@@ -2,7 +2,7 @@
 data augmentation (notebook 04).
 
 * :func:`diagnosis_panel`: the (train error, dev error) plane coloured by
-  :func:`dlcore.regularization.diagnose`; sliders for the base error and a
+  :func:`dlcore.demos.regularization.diagnose`; sliders for the base error and a
   model's two errors. Pure NumPy, cheap to build (the notebook's first panel).
 * :func:`regularization_panel`: a big network on a few noisy moons, trained
   for EVERY (L2/L1, λ, keep_prob) of a grid at construction, by one
@@ -11,7 +11,7 @@ data augmentation (notebook 04).
   histograms are precomputed too, so a move is a lookup plus ``set_data``.
 * :func:`early_stopping_panel`: train and dev cost of one long run; a
   patience slider moves the stopping point of
-  :func:`dlcore.regularization.early_stopping`.
+  :func:`dlcore.demos.regularization.early_stopping`.
 * :func:`augmentation_panel`: digits and random augmented copies
   (:func:`dlcore.demos.regularization.random_augment`, amounts traced).
 """
@@ -19,38 +19,37 @@ data augmentation (notebook 04).
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
 
 import ipywidgets as widgets
 import jax
-import jax.numpy as jnp
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from dlcore import data, model, regularization, train
-from dlcore._checks import check_int, check_range
-from dlcore.demos import regularization as augment
+from dlcore import data
+from dlcore.demos import regularization
+from dlcore.demos.regularization import (
+    HIST_EDGES,
+    NEAR_ZERO,
+    REGS,
+    WORKED_EXAMPLES,
+    EarlyStoppingRun,
+    RegGrid,
+    augmented_copies,
+    snap,
+    train_early_stopping,
+    train_grid,
+)
 from dlcore.live import viz
-from dlcore.live.widgets import Panel, figure
+from dlcore.live.controls import Progress
+from dlcore.live.panel import Panel, figure
 
 __all__ = [
-    "KEEP_PROBS",
-    "LAMBDAS",
-    "REGS",
-    "WORKED_EXAMPLES",
-    "EarlyStoppingRun",
-    "RegGrid",
     "augmentation_panel",
     "diagnosis_panel",
     "early_stopping_panel",
     "regularization_panel",
-    "snap",
-    "train_early_stopping",
-    "train_grid",
 ]
 
-# The notes' cat classifier: (train error, dev error) with human error ≈ 0.
-WORKED_EXAMPLES = ((0.01, 0.11), (0.15, 0.16), (0.15, 0.30), (0.005, 0.01))
 _REGION_COLORS = ("#d9f0d3", "#fddbc7", "#d1e5f0", "#e7d4e8")  # by diagnosis code
 
 
@@ -64,7 +63,8 @@ def diagnosis_panel(
     bias_tol: float = 0.05, variance_tol: float = 0.05, emax: float = 0.4,
 ) -> Panel:  # fmt: skip
     """Errors in percent: sliders for the base error and a model's train and
-    dev error; the plane is coloured by :func:`~dlcore.regularization.diagnosis_code`.
+    dev error; the plane is coloured by
+    :func:`~dlcore.demos.regularization.diagnosis_code`.
 
     Left: x = train error, y = dev error, four coloured regions (recomputed
     when the base error moves, from the same function), the notes' four
@@ -159,181 +159,10 @@ def diagnosis_panel(
 # L2 / L1 / dropout dashboard
 # ---------------------------------------------------------------------------
 
-LAMBDAS = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-KEEP_PROBS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
-REGS = ("l2", "l1")
-HIST_EDGES = np.linspace(-1.5, 1.5, 62)  # 61 bins, the middle one centred on 0
-NEAR_ZERO = 1e-2  # |w| below this counts as "≈ 0"
-
-
-class RegGrid(NamedTuple):
-    """Everything the dashboard shows, for every grid point.
-
-    Arrays are indexed [reg, i_lambda, j_keep_prob, ...] with ``regs``,
-    ``lambds`` and ``keep_probs`` the grid's axes.
-    """
-
-    regs: tuple
-    lambds: np.ndarray
-    keep_probs: np.ndarray
-    train_acc: np.ndarray  # (2, nl, nk) eval mode (no dropout)
-    dev_acc: np.ndarray  # (2, nl, nk)
-    probs: np.ndarray  # (2, nl, nk, mesh, mesh) P(y = 1) on the mesh
-    weights: np.ndarray  # (2, nl, nk, n_w) all entries of W1..WL
-    hist: np.ndarray  # (2, nl, nk, bins) counts over HIST_EDGES (clipped)
-    near_zero: np.ndarray  # (2, nl, nk) share of |w| < NEAR_ZERO
-    norm: np.ndarray  # (2, nl, nk) sqrt(Σ‖W‖²)
-    params: dict  # reg -> params with a leading axis nl·nk (row-major)
-    configs: dict  # reg -> MLPConfig
-    xs: np.ndarray  # (mesh,) mesh x coordinates
-    ys: np.ndarray  # (mesh,)
-    X_train: np.ndarray
-    Y_train: np.ndarray
-    X_dev: np.ndarray
-    Y_dev: np.ndarray
-
-
-def snap(value: float, grid) -> int:
-    """Index of the grid value nearest to ``value`` (log distance for λ > 0;
-    0 snaps to 0)."""
-    grid = np.asarray(grid, np.float64)
-    v = float(value)
-    if grid[0] == 0.0 and grid.size > 1:
-        pos = grid[1:]
-        if v <= 0.0 or v < np.sqrt(pos[0] * pos[0] / 10):  # below ~ half a step
-            return 0
-        return 1 + int(np.argmin(np.abs(np.log(pos) - np.log(v))))
-    return int(np.argmin(np.abs(grid - v)))
-
-
-def _same_keys(key, n):
-    return jax.random.wrap_key_data(
-        jnp.broadcast_to(jax.random.key_data(key), (n, *jax.random.key_data(key).shape))
-    )
-
-
-class _Bar:
-    """A progress bar that shows under IPython only."""
-
-    def __init__(self, total: int, what: str):
-        self.bar = None
-        try:
-            from IPython import get_ipython
-            from IPython.display import display
-        except ImportError:
-            return
-        if get_ipython() is None:
-            return
-        self.bar = widgets.IntProgress(value=0, max=total, description=what)
-        display(self.bar)
-
-    def update(self, done: int, what: str) -> None:
-        if self.bar is not None:
-            self.bar.value = done
-            self.bar.description = what
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.bar_style = "success"
-
-
-def train_grid(
-    key, *, m_train: int = 30, m_dev: int = 500, noise: float = 0.3,
-    layer_dims=(2, 64, 64, 1), lambds=LAMBDAS, keep_probs=KEEP_PROBS,
-    num_steps: int = 500, learning_rate: float = 0.01, mesh: int = 60,
-    progress: bool = True,
-) -> RegGrid:  # fmt: skip
-    """Train the dashboard's network for every (reg, λ, keep_prob).
-
-    Moons with ``noise``: the first ``m_train`` points train, the next
-    ``m_dev`` are the dev set. Every grid point starts from the same
-    initialisation and draws the same dropout uniforms (one key for all), so
-    only λ, keep_prob and the penalty differ. Dropout is on after both hidden
-    layers (keep_prob = 1 keeps everything). One ``fit_many`` call per
-    penalty, full-batch Adam.
-    """
-    check_int("mesh", mesh, lo=8, hi=200)
-    lambds = np.asarray(lambds, np.float64)
-    keep_probs = np.asarray(keep_probs, np.float64)
-    check_range("lambds", lambds, 0.0, None)
-    check_range("keep_probs", keep_probs, 0.0, 1.0, lo_closed=False)
-    k_data, k_fit = jax.random.split(key)
-    X, Y = data.make_moons(k_data, m_train + m_dev, noise=noise)
-    X_tr, Y_tr = X[:, :m_train], Y[:, :m_train]
-    X_dev, Y_dev = X[:, m_train:], Y[:, m_train:]
-    L, K = np.meshgrid(lambds, keep_probs, indexing="ij")
-    N = L.size
-    keys = _same_keys(k_fit, N)
-    xs = np.linspace(-1.7, 2.7, mesh)
-    ys = np.linspace(-1.3, 1.8, mesh)
-    M = jnp.asarray(np.stack(np.meshgrid(xs, ys)).reshape(2, -1), jnp.float32)
-    bar = _Bar(len(REGS) + 1, "training") if progress else None
-    out = {k: [] for k in ("train", "dev", "probs", "W")}
-    params, configs = {}, {}
-    for r, reg in enumerate(REGS):
-        cfg = model.MLPConfig(tuple(layer_dims), hidden="relu", output="sigmoid",
-                              dropout=True, reg=reg)  # fmt: skip
-        hist = train.fit_many(
-            keys, X_tr, Y_tr, cfg,
-            train.Hyper(learning_rate=learning_rate, lambd=L.ravel(),
-                        keep_prob=K.ravel()),
-            num_steps=num_steps, eval_every=num_steps,
-        )  # fmt: skip
-        # the forward pass does not depend on the penalty: one compile for both
-        tr, dv, pr = _evaluate(hist.params, X_tr, Y_tr, X_dev, Y_dev, M,
-                               cfg.replace(reg=REGS[0]))  # fmt: skip
-        params[reg], configs[reg] = hist.params, cfg
-        out["train"].append(np.asarray(tr).reshape(L.shape))
-        out["dev"].append(np.asarray(dv).reshape(L.shape))
-        out["probs"].append(np.asarray(pr).reshape(*L.shape, mesh, mesh))
-        out["W"].append(
-            np.asarray(regularization.weight_vector(hist.params)).reshape(*L.shape, -1)
-        )
-        if bar is not None:
-            bar.update(r + 1, f"{reg.upper()} done")
-    W = np.stack(out["W"])
-    clipped = np.clip(W, HIST_EDGES[0], HIST_EDGES[-1])
-    idx = np.clip(np.searchsorted(HIST_EDGES, clipped, side="right") - 1, 0,
-                  HIST_EDGES.size - 2)  # fmt: skip
-    hist_counts = np.zeros((*W.shape[:3], HIST_EDGES.size - 1), np.int64)
-    for b in range(HIST_EDGES.size - 1):
-        hist_counts[..., b] = (idx == b).sum(axis=-1)
-    if bar is not None:
-        bar.update(len(REGS) + 1, "ready")
-        bar.close()
-    return RegGrid(
-        regs=REGS, lambds=lambds, keep_probs=keep_probs,
-        train_acc=np.stack(out["train"]), dev_acc=np.stack(out["dev"]),
-        probs=np.stack(out["probs"]).astype(np.float32), weights=W,
-        hist=hist_counts, near_zero=(np.abs(W) < NEAR_ZERO).mean(axis=-1),
-        norm=np.sqrt((W.astype(np.float64) ** 2).sum(axis=-1)),
-        params=params, configs=configs, xs=xs, ys=ys,
-        X_train=np.asarray(X_tr), Y_train=np.asarray(Y_tr),
-        X_dev=np.asarray(X_dev), Y_dev=np.asarray(Y_dev),
-    )  # fmt: skip
-
-
-@jax.jit
-def _evaluate(params, X_tr, Y_tr, X_dev, Y_dev, M, cfg):
-    """Eval-mode train/dev accuracy and mesh probabilities for every model
-    (params with a leading batch axis); one compilation per config."""
-
-    def one(p):
-        def run(X):
-            return model._forward(p, X, cfg, None, False, None)[0]
-
-        return (
-            model.accuracy(run(X_tr), Y_tr),
-            model.accuracy(run(X_dev), Y_dev),
-            run(M)[0],
-        )
-
-    return jax.vmap(one)(params)
-
 
 def regularization_panel(
     *, seed: int = 0, reg: str = "l2", lambd: float = 0.0, keep_prob: float = 1.0,
-    grid: RegGrid | None = None, **grid_kw,
+    grid: RegGrid | None = None, progress: bool = True, **grid_kw,
 ) -> Panel:  # fmt: skip
     """The L2/L1/dropout dashboard. ``panel.grid`` is the :class:`RegGrid`.
 
@@ -344,7 +173,12 @@ def regularization_panel(
     current λ ringed; right: the histogram of every weight (log counts), with
     the share of |w| < 0.01.
     """
-    g = grid if grid is not None else train_grid(jax.random.key(seed), **grid_kw)
+    if grid is None:
+        bar = Progress(len(REGS) + 1, "training") if progress else None
+        grid = train_grid(jax.random.key(seed), **grid_kw, progress=bar)
+        if bar is not None:
+            bar.close()
+    g = grid
     nl = len(g.lambds)
     fig, (ax, axa, axh) = figure(1, 3, figsize=(9.6, 3.6), width_ratios=[1.1, 1, 1])
     d = viz.plot_decision_boundary(ax, g.xs, g.ys, g.probs[0, 0, -1],
@@ -424,45 +258,6 @@ def regularization_panel(
 # ---------------------------------------------------------------------------
 
 
-class EarlyStoppingRun(NamedTuple):
-    """Train and dev cost of one run, at the evaluation steps."""
-
-    steps: np.ndarray  # (n,) number of steps taken
-    train_cost: np.ndarray  # (n,) cost on the training set after that many steps
-    dev_cost: np.ndarray  # (n,)
-    dev_acc: np.ndarray  # (n,)
-
-
-def train_early_stopping(
-    key, *, m_train: int = 100, m_dev: int = 500, noise: float = 0.3,
-    layer_dims=(2, 64, 64, 1), num_steps: int = 2000, eval_every: int = 20,
-    learning_rate: float = 0.001,
-) -> EarlyStoppingRun:  # fmt: skip
-    """One long full-batch Adam run of a big network on a few noisy moons.
-
-    ``History.loss[s]`` is the training cost after s steps (before step s+1),
-    and the dev metrics at eval step s are taken after s steps too, so the
-    pairs are exact; the evaluation at the very last step is dropped (no
-    training cost is recorded after it).
-    """
-    k_data, k_fit = jax.random.split(key)
-    X, Y = data.make_moons(k_data, m_train + m_dev, noise=noise)
-    cfg = model.MLPConfig(tuple(layer_dims), hidden="relu", output="sigmoid")
-    hist = train.fit(
-        k_fit, X[:, :m_train], Y[:, :m_train], cfg,
-        train.Hyper(learning_rate=learning_rate), num_steps=num_steps,
-        X_dev=X[:, m_train:], Y_dev=Y[:, m_train:], eval_every=eval_every,
-    )  # fmt: skip
-    s = np.asarray(hist.eval_steps)
-    keep = s < num_steps
-    return EarlyStoppingRun(
-        steps=s[keep],
-        train_cost=np.asarray(hist.loss)[s[keep]],
-        dev_cost=np.asarray(hist.dev_cost)[keep],
-        dev_acc=np.asarray(hist.dev_acc)[keep],
-    )
-
-
 def early_stopping_panel(
     *, seed: int = 0, patience: int = 10, run: EarlyStoppingRun | None = None, **kw
 ) -> Panel:
@@ -532,7 +327,7 @@ def augmentation_panel(*, seed: int = 0, n_digits: int = 8, copies: int = 2) -> 
     images; ``panel.originals`` the digits.
     """
     X, y = data.load_digits()
-    originals = jnp.asarray(np.asarray(X)[:, :n_digits])
+    originals = np.asarray(X)[:, :n_digits]
     rows = copies + 1
     fig, ax = figure(figsize=(8.0, 3.2))
     mosaic = ax.imshow(np.zeros((9 * rows - 1, 9 * n_digits - 1)), cmap="gray_r",
@@ -551,13 +346,10 @@ def augmentation_panel(*, seed: int = 0, n_digits: int = 8, copies: int = 2) -> 
     }  # fmt: skip
 
     def compute(*, max_shift, max_angle, noise, key):
-        keys = jax.random.split(key, copies)
-        out = [originals]
-        for k in keys:
-            out.append(augment.random_augment(
-                k, originals, max_shift=max_shift, max_angle=max_angle, noise=noise
-            ))  # fmt: skip
-        return jnp.concatenate(out, axis=1)
+        return np.asarray(augmented_copies(
+            key, originals, copies, max_shift=max_shift, max_angle=max_angle,
+            noise=noise,
+        ))  # fmt: skip
 
     def draw(images):
         images = np.asarray(images)

@@ -1,6 +1,7 @@
 """Hyperparameter search, live: grid vs random, sampling scales, coarse to fine.
 
-Three panels and one helper for notebook 10:
+Three panels for notebook 10; the numbers come from
+:mod:`dlcore.demos.hyperparameter_search`:
 
 * :func:`grid_vs_random_panel`: a k×k grid and k² random trials on a 2-D
   score where only one axis matters; a slider sets k.
@@ -8,8 +9,6 @@ Three panels and one helper for notebook 10:
   linear scale vs on a log scale; a sample-count slider and a dropdown.
 * :func:`coarse_to_fine_panel`: the boxes of :func:`dlcore.search.coarse_to_fine`
   shrinking round by round; a rounds slider.
-* :func:`train_in_parallel`: many MLPs trained with ``fit_many`` ("caviar"),
-  chunk by chunk so that a progress bar can move.
 
 Every slider here only *selects* among results computed once, up front, from a
 fixed key: a move never compiles and the draws never change.
@@ -19,23 +18,26 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import jax
-import jax.numpy as jnp
 import numpy as np
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from dlcore import search, train
-from dlcore.live.widgets import Panel, figure
+from dlcore.demos.hyperparameter_search import (
+    SCALE_BINS,
+    SCALES,
+    c2f_objective,
+    coarse_to_fine_run,
+    grid_vs_random,
+    scale_histograms,
+    scale_samples,
+    score_2d,
+)
+from dlcore.live.panel import Panel, figure
 
 __all__ = [
-    "C2F_OPTIMUM",
-    "SCALES",
-    "c2f_objective",
     "coarse_to_fine_panel",
     "grid_vs_random_panel",
     "sampling_scale_panel",
-    "score_2d",
-    "train_in_parallel",
 ]
 
 
@@ -44,24 +46,7 @@ __all__ = [
 # ----------------------------------------------------------------------------
 
 
-def score_2d(x, y):
-    """A made-up dev accuracy on [0, 1]²: x matters a lot, y hardly at all.
-
-    A narrow ridge at x = 0.62 (think: the right learning rate) and a slope
-    of 0.03 across the whole range of y (think: Adam's ε). Maximum 0.98 at
-    (0.62, 1).
-    """
-    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
-    return 0.5 + 0.45 * np.exp(-(((x - 0.62) / 0.06) ** 2)) + 0.03 * y
-
-
 GRID_COLOR = "tab:cyan"
-
-
-def _best(points):
-    s = score_2d(points[:, 0], points[:, 1])
-    i = int(np.argmax(s))
-    return points[i], float(s[i])
 
 
 def grid_vs_random_panel(*, k: int = 5, k_max: int = 10, seed: int = 0) -> Panel:
@@ -71,23 +56,7 @@ def grid_vs_random_panel(*, k: int = 5, k_max: int = 10, seed: int = 0) -> Panel
     best point/score of each and the number of distinct x values each tried.
     The random trials for k are the first k² of one fixed draw.
     """
-    ranges = [(0.0, 1.0), (0.0, 1.0)]
-    pool = np.asarray(
-        search.random_points(jax.random.key(seed), k_max**2, ranges), np.float64
-    )
-    results = {}
-    for kk in range(2, k_max + 1):
-        g = np.asarray(search.grid_points(kk, ranges), np.float64)
-        r = pool[: kk * kk]
-        results[kk] = {
-            "k": kk,
-            "grid": g,
-            "random": r,
-            "best_grid": _best(g),
-            "best_random": _best(r),
-            "distinct_grid": len(np.unique(g[:, 0])),
-            "distinct_random": len(np.unique(r[:, 0])),
-        }
+    results = grid_vs_random(jax.random.key(seed), k_max)
 
     fig, (ax, ax1) = figure(1, 2, figsize=(9.6, 4.0), width_ratios=[1.1, 1])
     xs = np.linspace(0, 1, 201)
@@ -175,19 +144,6 @@ def grid_vs_random_panel(*, k: int = 5, k_max: int = 10, seed: int = 0) -> Panel
 # Sampling on the right scale
 # ----------------------------------------------------------------------------
 
-# dropdown label -> which sampler (α: log_uniform, β: sample_beta) and the range
-SCALES = {
-    "learning rate α in [0.0001, 1]": dict(kind="alpha", low=1e-4, high=1.0),
-    "momentum β in [0.9, 0.999]": dict(kind="beta", low=0.9, high=0.999),
-}
-_BINS = 20
-
-
-def _exponent(kind, x):
-    """The axis the histograms use: log10 α, or r = log10(1 − β)."""
-    x = np.asarray(x, np.float64)
-    return np.log10(x) if kind == "alpha" else np.log10(np.maximum(1 - x, 1e-12))
-
 
 def sampling_scale_panel(
     *, n: int = 1000, n_max: int = 5000, scale: str | None = None, seed: int = 0
@@ -201,20 +157,7 @@ def sampling_scale_panel(
     shares of each sampler's samples per bin and per decade.
     """
     scale = scale or next(iter(SCALES))
-    ka, kb = jax.random.split(jax.random.key(seed))
-    samples = {}
-    for name, s in SCALES.items():
-        lin = np.asarray(search.uniform(ka, n_max, s["low"], s["high"]), np.float64)
-        if s["kind"] == "alpha":
-            good = search.log_uniform(kb, n_max, s["low"], s["high"])
-        else:
-            good = search.sample_beta(kb, n_max, s["low"], s["high"])
-        e_lo, e_hi = sorted(_exponent(s["kind"], [s["low"], s["high"]]))
-        edges = np.linspace(e_lo, e_hi, _BINS + 1)
-        ticks = np.arange(np.ceil(e_lo - 1e-9), np.floor(e_hi + 1e-9) + 1)
-        decades = ((e_lo, e_lo + 1), (e_hi - 1, e_hi))  # the two end decades
-        samples[name] = (s["kind"], lin, np.asarray(good, np.float64), edges, ticks,
-                         decades)  # fmt: skip
+    samples = scale_samples(jax.random.key(seed), n_max)
 
     fig, axes = figure(1, 2, figsize=(9.6, 3.6), sharey=True)
     bars, notes, bands = [], [], []
@@ -223,8 +166,8 @@ def sampling_scale_panel(
         ("tab:gray", "tab:green"), strict=True,
     ):  # fmt: skip
         # one StepPatch per histogram: a single artist to repaint, not 20 bars
-        bars.append(ax.stairs(np.zeros(_BINS), np.arange(_BINS + 1.0), fill=True,
-                              color=color, alpha=0.85))  # fmt: skip
+        bars.append(ax.stairs(np.zeros(SCALE_BINS), np.arange(SCALE_BINS + 1.0),
+                              fill=True, color=color, alpha=0.85))  # fmt: skip
         # The lowest and the highest decade: a shaded band each (static), with
         # the share of the samples inside it written on top (animated).
         for band_color in ("tab:blue", "tab:red"):
@@ -266,14 +209,8 @@ def sampling_scale_panel(
 
     def compute(*, scale, n, key):
         kind, lin, good, edges, _, decades = samples[scale]
-        out = {"scale": scale, "n": int(n), "hist": [], "decades": []}
-        for x in (lin[:n], good[:n]):
-            e = _exponent(kind, x)
-            counts, _ = np.histogram(np.clip(e, edges[0], edges[-1]), bins=edges)
-            out["hist"].append(counts / len(x))
-            share = [float(np.mean((e >= lo) & (e <= hi))) for lo, hi in decades]
-            out["decades"].append(share)
-        return out
+        hist, shares = scale_histograms(kind, (lin[:n], good[:n]), edges, decades)
+        return {"scale": scale, "n": int(n), "hist": hist, "decades": shares}
 
     def draw(res):
         new = res["scale"] != state["shown"]
@@ -297,26 +234,13 @@ def sampling_scale_panel(
     )  # fmt: skip
     panel.samples = samples
     fig.tight_layout()
-    panel._repaint(full=True)
+    panel.redraw()
     return panel
 
 
 # ----------------------------------------------------------------------------
 # Coarse to fine
 # ----------------------------------------------------------------------------
-
-# The optimum of the default objective, in (α, λ).
-C2F_OPTIMUM = (10**-2.3, 10**-1.2)
-
-
-def c2f_objective(points):
-    """A made-up dev error over (α, λ) on log axes: a tilted bowl in log10.
-
-    Smallest (0.05) at α = 10^-2.3, λ = 10^-1.2 (``C2F_OPTIMUM``).
-    """
-    u = jnp.log10(points[:, 0]) + 2.3
-    v = jnp.log10(points[:, 1]) + 1.2
-    return 0.05 + 0.04 * (u**2 + 0.6 * u * v + 0.5 * v**2)
 
 
 def coarse_to_fine_panel(
@@ -331,18 +255,11 @@ def coarse_to_fine_panel(
     """The boxes of coarse-to-fine search on ``objective`` (minimised), both
     axes log; slider: how many rounds to show. ``panel.history`` is the list
     that :func:`dlcore.search.coarse_to_fine` returned (computed once)."""
-    objective = jax.jit(objective)  # one compile per shape, not one per operation
-    history = search.coarse_to_fine(
-        objective, jax.random.key(seed), list(ranges), n_trials=n_trials,
-        n_rounds=n_rounds, shrink=shrink, log_axes=(0, 1),
+    history, gx, gy, Z = coarse_to_fine_run(
+        jax.random.key(seed), objective, ranges, n_trials=n_trials,
+        n_rounds=n_rounds, shrink=shrink,
     )  # fmt: skip
     fig, ax = figure(figsize=(6.4, 4.4))
-    (lx0, lx1), (ly0, ly1) = np.log10(ranges[0]), np.log10(ranges[1])
-    gx, gy = np.meshgrid(np.linspace(lx0, lx1, 120), np.linspace(ly0, ly1, 120))
-    Z = np.asarray(
-        objective(jnp.asarray(np.stack([10 ** gx.ravel(), 10 ** gy.ravel()], 1)))
-    )
-    Z = Z.reshape(gx.shape)
     cs = ax.contourf(10**gx, 10**gy, Z, levels=np.quantile(Z, np.linspace(0, 1, 12)),
                      cmap="Greys_r", alpha=0.55)  # fmt: skip
     fig.colorbar(cs, ax=ax, label="dev error", format="%.2f")
@@ -405,54 +322,3 @@ def coarse_to_fine_panel(
     )  # fmt: skip
     panel.history = history
     return panel
-
-
-# ----------------------------------------------------------------------------
-# Caviar: many models at once
-# ----------------------------------------------------------------------------
-
-
-def train_in_parallel(
-    key, X, Y, config, hps: train.Hyper, *, chunk: int = 16, progress: bool = True,
-    **fit_kw,
-) -> train.History:  # fmt: skip
-    """``fit_many`` over N settings (fields of ``hps`` of length N), ``chunk``
-    models per call; every chunk has the same shape, so it compiles once.
-
-    ``key`` is split into N keys (one per model). A progress bar (ipywidgets
-    IntProgress) counts the finished models when running under IPython.
-    Returns the chunks' ``History`` concatenated along the first axis.
-    """
-    hps = train.Hyper(*(jnp.broadcast_to(jnp.asarray(v), ()) if np.ndim(v) == 0
-                        else jnp.asarray(v) for v in hps))  # fmt: skip
-    n = max(int(np.shape(v)[0]) for v in hps if np.ndim(v) == 1)
-    if n % chunk:
-        raise ValueError(f"the number of models ({n}) must be a multiple of chunk")
-    keys = jax.random.split(key, n)
-    bar = _progress_bar(n) if progress else None
-    parts = []
-    for start in range(0, n, chunk):
-        sl = slice(start, start + chunk)
-        hp = train.Hyper(*(v[sl] if np.ndim(v) == 1 else v for v in hps))
-        parts.append(
-            jax.block_until_ready(train.fit_many(keys[sl], X, Y, config, hp, **fit_kw))
-        )
-        if bar is not None:
-            bar.value = start + chunk
-            bar.description = f"{start + chunk}/{n} models"
-    if bar is not None:
-        bar.bar_style = "success"
-    return jax.tree.map(lambda *xs: jnp.concatenate(xs), *parts)
-
-
-def _progress_bar(n):
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:
-        return None
-    if get_ipython() is None:
-        return None
-    bar = widgets.IntProgress(value=0, max=n, description=f"0/{n} models")
-    display(bar)
-    return bar

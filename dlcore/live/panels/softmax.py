@@ -14,48 +14,24 @@ precomputed, so a move is only array indexing and drawing.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import ipywidgets as widgets
 import jax
-import jax.numpy as jnp
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from dlcore import data, model, train
-from dlcore.activations import softmax
-from dlcore.live.widgets import Panel, figure, set_range
+from dlcore.demos.softmax import WORKED_Z, hardmax, tempered_softmax, train_digits
+from dlcore.live.controls import set_range
+from dlcore.live.panel import Panel, figure
 
 __all__ = [
-    "DigitsResult",
-    "confusion_matrix",
     "digits_panel",
-    "hardmax",
     "temperature_panel",
-    "tempered_softmax",
-    "train_digits",
 ]
-
-WORKED_Z = (5.0, 2.0, -1.0, 3.0)  # the lecture's example logits
 
 
 # ---------------------------------------------------------------------------
 # Temperature
 # ---------------------------------------------------------------------------
-
-
-@jax.jit
-def tempered_softmax(z, T):
-    """softmax(z / T) over axis 0 (T > 0 is traced: any value, one compile)."""
-    return softmax(jnp.asarray(z, jnp.float32) / T, axis=0)
-
-
-def hardmax(z) -> np.ndarray:
-    """1 at the (first) largest logit, 0 elsewhere, along axis 0."""
-    z = np.asarray(z)
-    out = np.zeros(z.shape, np.float32)
-    np.put_along_axis(out, np.argmax(z, axis=0)[None], 1.0, axis=0)
-    return out
 
 
 def temperature_panel(*, z=WORKED_Z, T: float = 1.0, zmax: float = 6.0) -> Panel:
@@ -120,76 +96,6 @@ def temperature_panel(*, z=WORKED_Z, T: float = 1.0, zmax: float = 6.0) -> Panel
 # ---------------------------------------------------------------------------
 # Digits
 # ---------------------------------------------------------------------------
-
-
-class DigitsResult(NamedTuple):
-    """A trained digits classifier and everything the panel shows."""
-
-    params: dict
-    config: model.MLPConfig
-    X_dev: np.ndarray  # (64, m_dev) pixels in [0, 1]
-    y_dev: np.ndarray  # (m_dev,) labels 0..9
-    probs: np.ndarray  # (10, m_dev) softmax outputs
-    pred: np.ndarray  # (m_dev,) argmax of probs
-    confusion: np.ndarray  # (10, 10) counts, row = true class, column = predicted
-    dev_accuracy: float
-    loss: np.ndarray  # (num_steps,) mini-batch training cost
-
-
-def confusion_matrix(y_true, y_pred, num_classes: int = 10) -> np.ndarray:
-    """(C, C) counts: entry [i, j] = number of examples of class i predicted j."""
-    y_true = np.asarray(y_true).ravel()
-    y_pred = np.asarray(y_pred).ravel()
-    if y_true.shape != y_pred.shape:
-        raise ValueError(
-            f"y_true and y_pred need the same length, got {y_true.size} and "
-            f"{y_pred.size}"
-        )
-    out = np.zeros((num_classes, num_classes), np.int64)
-    np.add.at(out, (y_true, y_pred), 1)
-    return out
-
-
-def train_digits(
-    key, *, hidden: int = 64, num_steps: int = 300, batch_size: int | None = None,
-    learning_rate: float = 0.01, fractions=(0.6, 0.2, 0.2),
-) -> DigitsResult:  # fmt: skip
-    """Split the digits train/dev (60/20, the last 20% is left for a test set)
-    and train a [64, hidden, 10] softmax net with Adam, in one ``fit`` call.
-
-    ``key`` is split in two: one key for the shuffle, one for the training.
-    The shuffle is one permutation, applied with NumPy (the same cut as
-    :func:`dlcore.data.train_dev_test_split`, without its per-op compiles).
-    Full-batch by default: the fewest compiled variants, a few seconds.
-    """
-    k_split, k_fit = jax.random.split(key)
-    X, y = data.load_digits()
-    X, y = np.asarray(X), np.asarray(y).ravel()
-    m = y.size
-    b1 = round(fractions[0] * m)
-    b2 = round((fractions[0] + fractions[1]) * m)
-    perm = np.asarray(jax.random.permutation(k_split, m))
-    train_idx, dev_idx = perm[:b1], perm[b1:b2]
-    config = model.MLPConfig((64, hidden, 10), hidden="relu", output="softmax")
-    hist = train.fit(
-        k_fit, X[:, train_idx], data.one_hot(y[train_idx], 10), config,
-        train.Hyper(learning_rate=learning_rate), optimizer="adam",
-        num_steps=num_steps, batch_size=batch_size,
-    )  # fmt: skip
-    X_dev, y_dev = X[:, dev_idx], y[dev_idx]
-    probs = np.asarray(model.predict(hist.params, X_dev, config))
-    pred = probs.argmax(axis=0)
-    return DigitsResult(
-        params=hist.params,
-        config=config,
-        X_dev=X_dev,
-        y_dev=y_dev,
-        probs=probs,
-        pred=pred,
-        confusion=confusion_matrix(y_dev, pred, 10),
-        dev_accuracy=float(np.mean(pred == y_dev)),
-        loss=np.asarray(hist.loss),
-    )
 
 
 def _plot_confusion(ax, cm: np.ndarray):

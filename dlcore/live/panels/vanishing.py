@@ -29,8 +29,14 @@ from matplotlib.ticker import LogLocator, NullLocator
 from dlcore._checks import check_choice
 from dlcore.demos import vanishing_exploding as deep
 from dlcore.demos import vanishing_exploding as depth
+from dlcore.demos.vanishing_exploding import (
+    CLIP_STEPS,
+    clip_start,
+    deep_stats_summary,
+)
 from dlcore.live import viz
-from dlcore.live.widgets import Panel, figure, once_per_key
+from dlcore.live.controls import once_per_key
+from dlcore.live.panel import Panel, figure
 
 __all__ = [
     "CHAIN_START",
@@ -192,25 +198,6 @@ def chain_panel(*, w: float = 1.2, L: int = 60, dtype: str = "float32") -> Panel
 DEEP = dict(width=32, m=32, max_depth=50, num_seeds=6, bins=30)
 
 
-def _geo_mean(a):
-    """Geometric mean over axis 0 (seeds); 0 if any is 0, inf/NaN propagate."""
-    a = np.asarray(a, np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.exp(np.mean(np.log(a), axis=0))
-    out[np.any(a == 0, axis=0)] = 0.0
-    out[np.any(np.isposinf(a), axis=0)] = np.inf
-    out[np.any(np.isnan(a), axis=0)] = np.nan
-    return out
-
-
-def deep_stats_summary(stats, depth_: int):
-    """(grad_mid, grad_lo, grad_hi, std_mid, std_lo, std_hi), layers 1..depth."""
-    g = np.asarray(stats.grad_norm, np.float64)[:, :depth_]
-    s = np.asarray(stats.act_std, np.float64)[:, :depth_]
-    with np.errstate(invalid="ignore"):
-        return (_geo_mean(g), g.min(0), g.max(0), _geo_mean(s), s.min(0), s.max(0))
-
-
 def deep_net_panel(
     *, activation: str = "sigmoid", depth_: int = 20, scale: float = 1.0, **sizes
 ) -> Panel:
@@ -334,7 +321,11 @@ def deep_net_panel(
         ratio = depth.backward_factor(act_name, s) / depth.forward_factor(act_name, s)
         fg = depth.FORWARD_GAIN[act_name]
         if fg is None:
-            note = "sigmoid: mean ½, no power law"
+            gain = depth.sigmoid_mean_field(s)[1]
+            note = (
+                "sigmoid: mean ½, no power law; for ‖dW‖ the dashed s/4 is a "
+                f"bound (mean-field × {gain:.3g})"
+            )
         else:
             note = f"× (s²·{fg:g})<sup>½</sup> = {math.sqrt(s * s * fg):.3g} per layer"
             if act_name == "tanh" and s > 1:
@@ -357,15 +348,6 @@ def deep_net_panel(
 # ---------------------------------------------------------------------------
 # (c) gradient clipping
 # ---------------------------------------------------------------------------
-
-CLIP_LAYERS = 10
-CLIP_STEPS = 200
-
-
-def clip_start(seed: int = 0) -> np.ndarray:
-    """The chain's starting weights: 1.4 · (1 + 0.05 ε), ε ~ N(0, 1), fixed seed."""
-    rng = np.random.default_rng(seed)
-    return (1.4 * (1 + 0.05 * rng.standard_normal(CLIP_LAYERS))).astype(np.float32)
 
 
 def clipping_panel(
@@ -415,7 +397,7 @@ def clipping_panel(
         off = depth.train_scalar_chain(w0, learning_rate, threshold, False,
                                        num_steps=CLIP_STEPS, mode=mode)  # fmt: skip
         runs = (on, off) if clip else (off, on)
-        return clip, mode, threshold, [jnp.asarray(r.loss) for r in runs], runs[0]
+        return clip, mode, threshold, [np.asarray(r.loss) for r in runs], runs[0]
 
     def draw(result):
         clip, mode, threshold, (J, J_other), run = result

@@ -318,9 +318,7 @@ def _numpy_chain(w0, lr, c, clip, steps, mode="norm"):
 
 @pytest.mark.parametrize("mode", ["norm", "value"])
 def test_clipped_chain_matches_a_float64_loop(mode):
-    from dlcore.live.panels.vanishing import clip_start
-
-    w0 = clip_start()
+    w0 = depth.clip_start()
     run = depth.train_scalar_chain(w0, 0.01, 1.0, True, num_steps=60, mode=mode)
     want, w_end = _numpy_chain(w0, 0.01, 1.0, True, 60, mode)
     np.testing.assert_allclose(run.loss, want, rtol=2e-3)
@@ -329,9 +327,7 @@ def test_clipped_chain_matches_a_float64_loop(mode):
 
 
 def test_unclipped_chain_explodes_and_clipping_bounds_each_step():
-    from dlcore.live.panels.vanishing import clip_start
-
-    w0 = clip_start()
+    w0 = depth.clip_start()
     wild = depth.train_scalar_chain(w0, 0.01, 1.0, False, num_steps=50)
     assert depth.first_nonfinite(wild.loss) is not None
     for c in (0.05, 1.0, 20.0):
@@ -418,3 +414,26 @@ def test_train_record_is_gradient_descent_and_keeps_symmetry():
     )
     assert np.abs(W1 - W1[0]).max() == 0.0
     assert np.abs(W1 - 0.5).max() > 1e-3  # it moved, all rows together
+
+
+def test_deep_stats_summary_is_the_seed_geometric_mean_min_and_max():
+    g = np.array([[1.0, 4.0, 0.0], [4.0, 1.0, 2.0]])
+    s = np.array([[2.0, np.inf, 1.0], [8.0, 1.0, np.nan]])
+    stats = depth.DeepStats(g, s, s, s, np.zeros(3), np.zeros(4))
+    g_mid, g_lo, g_hi, s_mid, s_lo, s_hi = depth.deep_stats_summary(stats, 3)
+    np.testing.assert_allclose(g_mid, [2.0, 2.0, 0.0])  # √(1·4); a 0 stays 0
+    np.testing.assert_allclose(g_lo, [1.0, 1.0, 0.0])
+    np.testing.assert_allclose(g_hi, [4.0, 4.0, 2.0])
+    assert s_mid[0] == pytest.approx(4.0) and s_mid[1] == np.inf
+    assert np.isnan(s_mid[2])  # NaN is never averaged away
+    assert depth.deep_stats_summary(stats, 2)[0].shape == (2,)
+    with pytest.raises(ValueError, match="depth"):
+        depth.deep_stats_summary(stats, 4)
+
+
+def test_clip_start_is_near_1_4_and_fixed_by_the_seed():
+    w0 = depth.clip_start()
+    assert w0.shape == (depth.CLIP_LAYERS,) and w0.dtype == np.float32
+    np.testing.assert_allclose(w0, 1.4, rtol=0.2)
+    np.testing.assert_array_equal(w0, depth.clip_start(0))
+    assert not np.array_equal(w0, depth.clip_start(1))

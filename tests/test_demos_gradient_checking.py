@@ -173,3 +173,37 @@ def test_bad_inputs_name_the_argument():
         fd.eps_curves(PROBLEM, [1e-3, 2.0])
     with pytest.raises(ValueError, match="eps"):
         fd.two_sided(PROBLEM, 0.0)
+
+
+# --- reading the result ------------------------------------------------------------
+
+
+def test_verdict_bands():
+    assert fd.verdict(1e-9) == "great"
+    assert fd.verdict(fd.GREAT) == "check carefully"
+    assert fd.verdict(1e-5) == "check carefully"
+    assert fd.verdict(fd.BUG) == "check carefully"
+    assert fd.verdict(0.5) == "bug?"
+    assert fd.verdict(float("nan")) == "not finite"
+    assert fd.verdict(float("inf")) == "not finite"
+
+
+def test_error_at_is_exact_on_a_power_law_and_floors_zeros():
+    eps = np.logspace(-10, -2, 9)
+    err = 3.0 * eps**2  # a straight line in log-log
+    for e in (1e-9, 3.3e-6, 1e-2):
+        assert fd.error_at(eps, err, e) == pytest.approx(3.0 * e**2, rel=1e-9)
+    assert fd.error_at(eps, np.zeros(9), 1e-5, floor=1e-16) == pytest.approx(1e-16)
+
+
+def test_bug_table_is_the_check_against_each_planted_bug():
+    problem = fd.demo_problem(0)
+    approx, table = fd.bug_table(problem)
+    assert set(table) == set(fd.BUGS)
+    exact = jax.tree.map(np.asarray, fd.mlp_grad(problem))
+    per, overall = table["none"]
+    assert overall < fd.GREAT
+    for bug in fd.BUGS:
+        want = gradcheck.relative_error(approx, fd.mlp_grad(problem, bug=bug))
+        assert table[bug][1] == pytest.approx(float(want), rel=1e-9)
+    assert set(per) == set(exact)

@@ -1,4 +1,4 @@
-"""Tests for dlcore.regularization: the bias/variance rule, the Bayes error of
+"""Tests for dlcore.demos.regularization: the bias/variance rule, the Bayes error of
 the moons, early stopping and the weight statistics, each against an
 independent computation (brute force, Monte Carlo, NumPy)."""
 
@@ -9,8 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dlcore import data, regularization
-from dlcore.regularization import (
+from dlcore import data, model, train
+from dlcore.demos import regularization
+from dlcore.demos.regularization import (
     DIAGNOSES,
     bayes_error_moons,
     bias_variance_table,
@@ -18,6 +19,9 @@ from dlcore.regularization import (
     diagnosis_code,
     early_stopping,
     near_zero_fraction,
+    snap,
+    train_early_stopping,
+    train_grid,
     weight_norm,
     weight_vector,
 )
@@ -232,3 +236,54 @@ def test_module_has_no_plotting_imports():
     src = inspect.getsource(regularization)
     assert "matplotlib" not in src.replace("No matplotlib", "")
     assert "ipywidgets" not in src
+
+
+# --- the dashboard's grid and the early-stopping run ----------------------------
+
+ES_SMALL = dict(m_train=60, num_steps=400, eval_every=10, learning_rate=0.003)
+
+
+def test_snap():
+    lams = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0)
+    assert snap(0.0, lams) == 0
+    assert snap(0.001, lams) == 0
+    assert snap(0.02, lams) == 2  # nearer 0.03 than 0.01 on a log scale
+    assert snap(0.1, lams) == 3
+    assert snap(50.0, lams) == 5
+    assert snap(0.74, (0.5, 0.6, 0.7, 0.8)) == 2
+
+
+def test_train_grid_bad_input():
+    with pytest.raises(ValueError, match="keep_probs"):
+        train_grid(jax.random.key(0), keep_probs=(0.0, 1.0))
+    with pytest.raises(ValueError, match="lambds"):
+        train_grid(jax.random.key(0), lambds=(-1.0, 1.0))
+    with pytest.raises(ValueError, match="mesh"):
+        train_grid(jax.random.key(0), mesh=1000)
+
+
+def test_early_stopping_costs_are_the_training_run():
+    # re-train to an evaluation step with a separate fit call: same cost there
+    key = jax.random.key(0)
+    run = train_early_stopping(key, **ES_SMALL)
+    k_data, k_fit = jax.random.split(key)
+    X, Y = data.make_moons(k_data, ES_SMALL["m_train"] + 500, noise=0.3)
+    cfg = model.MLPConfig((2, 64, 64, 1), hidden="relu", output="sigmoid")
+    m = ES_SMALL["m_train"]
+    X_tr, Y_tr, X_dev, Y_dev = X[:, :m], Y[:, :m], X[:, m:], Y[:, m:]
+    s = int(run.steps[6])
+    hp = train.Hyper(learning_rate=ES_SMALL["learning_rate"])
+    h = train.fit(k_fit, X_tr, Y_tr, cfg, hp, num_steps=s)
+    J_tr = float(model.loss(h.params, X_tr, Y_tr, cfg))
+    J_dev = float(model.loss(h.params, X_dev, Y_dev, cfg))
+    assert J_tr == pytest.approx(run.train_cost[6], rel=1e-4)
+    assert J_dev == pytest.approx(run.dev_cost[6], rel=1e-4)
+    assert np.all(np.diff(run.steps) == ES_SMALL["eval_every"])
+
+
+def test_diagnose_bad_input_from_panel_values():
+    with pytest.raises(ValueError, match="dev_error"):
+        regularization.diagnose(0.1, 1.2)
+    with pytest.raises(ValueError, match="noise"):
+        train_grid(jax.random.key(0), noise=-1.0)
+    assert jnp.isfinite(regularization.bayes_error_moons(0.3))

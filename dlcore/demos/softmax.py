@@ -1,0 +1,155 @@
+"""Softmax with a temperature, and a softmax classifier of the digits: notebook 11.
+
+Serves ``11_softmax.ipynb`` and the panels of :mod:`dlcore.live.panels.softmax`:
+
+* :func:`tempered_softmax` is softmax(z/T) (T traced, one compile) and
+  :func:`hardmax` its limit T → 0;
+* :func:`train_digits` trains a [64, hidden, 10] softmax network on the 8×8
+  digits once and precomputes every dev-set prediction and the confusion
+  matrix (:func:`confusion_matrix`), so a slider move is only indexing.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from dlcore import data, model, train
+from dlcore.activations import softmax
+
+__all__ = [
+    "WORKED_Z",
+    "DigitsResult",
+    "confusion_matrix",
+    "hardmax",
+    "tempered_softmax",
+    "train_digits",
+]
+
+
+WORKED_Z = (5.0, 2.0, -1.0, 3.0)  # the lecture's example logits
+
+
+@jax.jit
+def tempered_softmax(z, T):
+    """softmax(z / T) over axis 0: a_k = exp(z_k/T) / Σ_j exp(z_j/T).
+
+    T is traced: any value, one compile per shape.
+
+    Arguments:
+        z: logits (C,) or (C, m), one column per example.
+        T: temperature, > 0.
+
+    Returns:
+        float32 array of z's shape; every column sums to 1.
+    """
+    return softmax(jnp.asarray(z, jnp.float32) / T, axis=0)
+
+
+def hardmax(z) -> np.ndarray:
+    """The limit T → 0 of softmax(z/T): 1 at the (first) largest logit, 0 elsewhere.
+
+    Arguments:
+        z: logits (C,) or (C, m), classes along axis 0.
+
+    Returns:
+        float32 NumPy array of z's shape.
+    """
+    z = np.asarray(z)
+    out = np.zeros(z.shape, np.float32)
+    np.put_along_axis(out, np.argmax(z, axis=0)[None], 1.0, axis=0)
+    return out
+
+
+class DigitsResult(NamedTuple):
+    """A trained digits classifier and everything the panel shows."""
+
+    params: dict
+    config: model.MLPConfig
+    X_dev: np.ndarray  # (64, m_dev) pixels in [0, 1]
+    y_dev: np.ndarray  # (m_dev,) labels 0..9
+    probs: np.ndarray  # (10, m_dev) softmax outputs
+    pred: np.ndarray  # (m_dev,) argmax of probs
+    confusion: np.ndarray  # (10, 10) counts, row = true class, column = predicted
+    dev_accuracy: float
+    loss: np.ndarray  # (num_steps,) mini-batch training cost
+
+
+def confusion_matrix(y_true, y_pred, num_classes: int = 10) -> np.ndarray:
+    """Counts of (true class, predicted class) pairs.
+
+    Arguments:
+        y_true, y_pred: integer labels in 0..num_classes−1, the same length.
+        num_classes: C.
+
+    Returns:
+        int64 array (C, C): entry [i, j] = number of examples of class i
+        predicted as j.
+
+    Raises:
+        ValueError: the two label arrays differ in length.
+    """
+    y_true = np.asarray(y_true).ravel()
+    y_pred = np.asarray(y_pred).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"y_true and y_pred need the same length, got {y_true.size} and "
+            f"{y_pred.size}"
+        )
+    out = np.zeros((num_classes, num_classes), np.int64)
+    np.add.at(out, (y_true, y_pred), 1)
+    return out
+
+
+def train_digits(
+    key, *, hidden: int = 64, num_steps: int = 300, batch_size: int | None = None,
+    learning_rate: float = 0.01, fractions=(0.6, 0.2, 0.2),
+) -> DigitsResult:  # fmt: skip
+    """Split the digits train/dev (60/20, the last 20% is left for a test set)
+    and train a [64, hidden, 10] softmax net with Adam, in one ``fit`` call.
+
+    ``key`` is split in two: one key for the shuffle, one for the training.
+    The shuffle is one permutation, applied with NumPy (the same cut as
+    :func:`dlcore.data.train_dev_test_split`, without its per-op compiles).
+    Full-batch by default: the fewest compiled variants, a few seconds.
+
+    Arguments:
+        key: JAX PRNG key.
+        hidden: units of the hidden relu layer.
+        num_steps, batch_size, learning_rate: as in :func:`dlcore.train.fit`.
+        fractions: (train, dev, test) shares of the digits.
+
+    Returns:
+        A :class:`DigitsResult` with every dev prediction precomputed.
+    """
+    k_split, k_fit = jax.random.split(key)
+    X, y = data.load_digits()
+    X, y = np.asarray(X), np.asarray(y).ravel()
+    m = y.size
+    b1 = round(fractions[0] * m)
+    b2 = round((fractions[0] + fractions[1]) * m)
+    perm = np.asarray(jax.random.permutation(k_split, m))
+    train_idx, dev_idx = perm[:b1], perm[b1:b2]
+    config = model.MLPConfig((64, hidden, 10), hidden="relu", output="softmax")
+    hist = train.fit(
+        k_fit, X[:, train_idx], data.one_hot(y[train_idx], 10), config,
+        train.Hyper(learning_rate=learning_rate), optimizer="adam",
+        num_steps=num_steps, batch_size=batch_size,
+    )  # fmt: skip
+    X_dev, y_dev = X[:, dev_idx], y[dev_idx]
+    probs = np.asarray(model.predict(hist.params, X_dev, config))
+    pred = probs.argmax(axis=0)
+    return DigitsResult(
+        params=hist.params,
+        config=config,
+        X_dev=X_dev,
+        y_dev=y_dev,
+        probs=probs,
+        pred=pred,
+        confusion=confusion_matrix(y_dev, pred, 10),
+        dev_accuracy=float(np.mean(pred == y_dev)),
+        loss=np.asarray(hist.loss),
+    )

@@ -1,0 +1,1 @@
+"""Static figures for the notebooks: ax-first functions that draw one figure."""
