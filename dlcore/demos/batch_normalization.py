@@ -73,10 +73,12 @@ def hist_params(key, depth: int = 4, width: int = 64, n_x: int = 2):
     rng = np.random.default_rng(np.asarray(jax.random.key_data(key), np.uint32))
     dims = [n_x] + [width] * depth
     Ws = [
-        jnp.asarray(rng.standard_normal((dims[l + 1], dims[l])) * np.sqrt(2 / dims[l]),
-                    jnp.float32)
+        jnp.asarray(
+            rng.standard_normal((dims[l + 1], dims[l])) * np.sqrt(2 / dims[l]),
+            jnp.float32,
+        )
         for l in range(depth)
-    ]  # fmt: skip
+    ]
     return Ws, jnp.asarray(rng.standard_normal((n_x, M_MAX)), jnp.float32)
 
 
@@ -118,8 +120,9 @@ def _histograms(Ws, X, scale, m, bn, eps):
         outside.append(1.0 - jnp.sum(w * inside) / jnp.sum(w))
         A = jax.nn.relu(Zt)
     stack = jnp.stack
-    return Histograms(stack(pre), stack(post), stack(pre_sd), stack(post_sd),
-                      stack(outside))  # fmt: skip
+    return Histograms(
+        stack(pre), stack(post), stack(pre_sd), stack(post_sd), stack(outside)
+    )
 
 
 def layer_histograms(Ws, X, scale, m, *, bn=True, eps=1e-5) -> Histograms:
@@ -132,8 +135,9 @@ def layer_histograms(Ws, X, scale, m, *, bn=True, eps=1e-5) -> Histograms:
     check_range("scale", scale, 0.0, None, lo_closed=False)
     if isinstance(m, (int, np.integer)):
         check_int("m", int(m), 2, X.shape[1])
-    return _histograms(list(Ws), X, jnp.float32(scale), jnp.float32(m),
-                       jnp.bool_(bn), jnp.float32(eps))  # fmt: skip
+    return _histograms(
+        list(Ws), X, jnp.float32(scale), jnp.float32(m), jnp.bool_(bn), jnp.float32(eps)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -163,9 +167,14 @@ def _sweep_data(seed: int, m: int):
 
 
 def lr_sweep(
-    alphas, *, seed: int = 0, num_steps: int = 200, depth: int = 5, width: int = 32,
+    alphas,
+    *,
+    seed: int = 0,
+    num_steps: int = 200,
+    depth: int = 5,
+    width: int = 32,
     m: int = 256,
-) -> LRSweep:  # fmt: skip
+) -> LRSweep:
     """Train a [2, width × depth, 1] ReLU net on the moons with plain gradient
     descent for every α, once without and once with BN on every hidden layer.
 
@@ -180,8 +189,16 @@ def lr_sweep(
     losses, accs = [], []
     for bn in (False, True):
         cfg = model.MLPConfig((2,) + (width,) * depth + (1,), batchnorm=bn)
-        hist = train.fit_many(keys, X, Y, cfg, hps, optimizer="gd",
-                              num_steps=num_steps, eval_every=num_steps)  # fmt: skip
+        hist = train.fit_many(
+            keys,
+            X,
+            Y,
+            cfg,
+            hps,
+            optimizer="gd",
+            num_steps=num_steps,
+            eval_every=num_steps,
+        )
         losses.append(np.asarray(hist.loss))
         accs.append(np.asarray(hist.train_acc)[:, -1])
     return LRSweep(alphas, np.stack(losses), np.stack(accs))
@@ -223,9 +240,15 @@ def running_stats(batches, momentum: float = 0.9):
 
 
 def ema_gap(
-    batch_sizes=BATCH_SIZES, *, n: int = 8, population: int = 4096,
-    num_steps: int = 500, momentum: float = 0.9, eps: float = 1e-5, seed: int = 0,
-) -> EmaGap:  # fmt: skip
+    batch_sizes=BATCH_SIZES,
+    *,
+    n: int = 8,
+    population: int = 4096,
+    num_steps: int = 500,
+    momentum: float = 0.9,
+    eps: float = 1e-5,
+    seed: int = 0,
+) -> EmaGap:
     """Run BN's running statistics over ``num_steps`` random batches of each
     size m drawn from a fixed population of Z (n units with their own means
     and scales), exactly as ``dlcore.layers.batchnorm_forward`` updates them::
@@ -268,8 +291,12 @@ def ema_gap(
             )
         )
         out_gap.append(float(np.sqrt(np.mean((train_out - eval_out) ** 2))))
-    return EmaGap(np.asarray(batch_sizes), np.asarray(var_ratio),
-                  np.asarray(mean_gap), np.asarray(out_gap))  # fmt: skip
+    return EmaGap(
+        np.asarray(batch_sizes),
+        np.asarray(var_ratio),
+        np.asarray(mean_gap),
+        np.asarray(out_gap),
+    )
 
 
 # ----------------------------------------------------------------------------

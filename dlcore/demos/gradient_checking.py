@@ -241,8 +241,9 @@ def _differences(problem, eps, dtype, masks=None, keep_prob=1.0, center_masks=No
     k = eps.shape[0]
 
     def J(rows, mk=masks):
-        return mlp_costs(rows, layout, problem.X, problem.Y, problem.config.lambd,
-                         L, mk, keep_prob)  # fmt: skip
+        return mlp_costs(
+            rows, layout, problem.X, problem.Y, problem.config.lambd, L, mk, keep_prob
+        )
 
     plus = J(theta + steps).reshape(k, n)
     minus = J(theta - steps, center_masks if center_masks is not None else masks)

@@ -26,8 +26,14 @@ __all__ = [
     "train_all_schemes",
 ]
 
-TRAIN_NET = dict(dims=(2, 32, 32, 32, 32, 32, 1), hidden="relu", learning_rate=0.05,
-                 num_steps=600, m=200, noise=0.2)  # fmt: skip
+TRAIN_NET = dict(
+    dims=(2, 32, 32, 32, 32, 32, 1),
+    hidden="relu",
+    learning_rate=0.05,
+    num_steps=600,
+    m=200,
+    noise=0.2,
+)
 
 
 class TrainingResult(NamedTuple):
@@ -61,13 +67,21 @@ def train_all_schemes(seed: int = 0, **overrides) -> TrainingResult:
     X, Y = data.make_moons(jax.random.key(seed), cfg["m"], noise=cfg["noise"])
     config = model.MLPConfig(cfg["dims"], hidden=cfg["hidden"], output="sigmoid")
     run = depth.train_schemes(
-        jax.random.key(seed + 1), X, Y, config, learning_rate=cfg["learning_rate"],
+        jax.random.key(seed + 1),
+        X,
+        Y,
+        config,
+        learning_rate=cfg["learning_rate"],
         num_steps=cfg["num_steps"],
-    )  # fmt: skip
+    )
     return TrainingResult(
-        tuple(init.SCHEMES), np.asarray(run.loss), np.asarray(run.W1),
-        np.asarray(X), np.asarray(Y), config,
-    )  # fmt: skip
+        tuple(init.SCHEMES),
+        np.asarray(run.loss),
+        np.asarray(run.W1),
+        np.asarray(X),
+        np.asarray(Y),
+        config,
+    )
 
 
 def distinct_rows(W, tol: float = 1e-6) -> int:

@@ -165,9 +165,13 @@ class _Trainer:
     def result(self) -> MinibatchRun:
         W = np.array(self.W)
         return MinibatchRun(
-            self.b, self.nb, W, np.array(self.batch_cost), cost(W, self.X, self.Y),
+            self.b,
+            self.nb,
+            W,
+            np.array(self.batch_cost),
+            cost(W, self.X, self.Y),
             np.array(self.epoch_seconds),
-        )  # fmt: skip
+        )
 
 
 def train(X, Y, w0, learning_rate: float, batch_size: int, perms) -> MinibatchRun:

@@ -556,9 +556,14 @@ def augmentation_effect(
         X_tr, y_tr, X_dev, y_dev = _digits_split(int(split), m_train)
         Y_tr, Y_dev = data.one_hot(y_tr, 10), data.one_hot(y_dev, 10)
         X_big, Y_big = augment_dataset(
-            jax.random.fold_in(k_aug, i), X_tr, Y_tr, copies,
-            max_shift=max_shift, max_angle=max_angle, noise=noise,
-        )  # fmt: skip
+            jax.random.fold_in(k_aug, i),
+            X_tr,
+            Y_tr,
+            copies,
+            max_shift=max_shift,
+            max_angle=max_angle,
+            noise=noise,
+        )
         X_rep = jnp.tile(jnp.asarray(X_tr), (1, copies + 1))
         Y_rep = jnp.tile(Y_tr, (1, copies + 1))
         for X, Y, out in ((X_rep, Y_rep, plain), (X_big, Y_big, augmented)):
@@ -646,11 +651,19 @@ def _same_keys(key, n):
 
 
 def train_grid(
-    key, *, m_train: int = 30, m_dev: int = 500, noise: float = 0.3,
-    layer_dims=(2, 64, 64, 1), lambds=LAMBDAS, keep_probs=KEEP_PROBS,
-    num_steps: int = 500, learning_rate: float = 0.01, mesh: int = 60,
+    key,
+    *,
+    m_train: int = 30,
+    m_dev: int = 500,
+    noise: float = 0.3,
+    layer_dims=(2, 64, 64, 1),
+    lambds=LAMBDAS,
+    keep_probs=KEEP_PROBS,
+    num_steps: int = 500,
+    learning_rate: float = 0.01,
+    mesh: int = 60,
     progress: Callable[[int], object] | None = None,
-) -> RegGrid:  # fmt: skip
+) -> RegGrid:
     """Train the dashboard's network for every (reg, λ, keep_prob).
 
     Moons with ``noise``: the first ``m_train`` points train, the next
@@ -687,17 +700,24 @@ def train_grid(
     out = {k: [] for k in ("train", "dev", "probs", "W")}
     params, configs = {}, {}
     for r, reg in enumerate(REGS):
-        cfg = model.MLPConfig(tuple(layer_dims), hidden="relu", output="sigmoid",
-                              dropout=True, reg=reg)  # fmt: skip
+        cfg = model.MLPConfig(
+            tuple(layer_dims), hidden="relu", output="sigmoid", dropout=True, reg=reg
+        )
         hist = train.fit_many(
-            keys, X_tr, Y_tr, cfg,
-            train.Hyper(learning_rate=learning_rate, lambd=L.ravel(),
-                        keep_prob=K.ravel()),
-            num_steps=num_steps, eval_every=num_steps,
-        )  # fmt: skip
+            keys,
+            X_tr,
+            Y_tr,
+            cfg,
+            train.Hyper(
+                learning_rate=learning_rate, lambd=L.ravel(), keep_prob=K.ravel()
+            ),
+            num_steps=num_steps,
+            eval_every=num_steps,
+        )
         # the forward pass does not depend on the penalty: one compile for both
-        tr, dv, pr = _evaluate(hist.params, X_tr, Y_tr, X_dev, Y_dev, M,
-                               cfg.replace(reg=REGS[0]))  # fmt: skip
+        tr, dv, pr = _evaluate(
+            hist.params, X_tr, Y_tr, X_dev, Y_dev, M, cfg.replace(reg=REGS[0])
+        )
         params[reg], configs[reg] = hist.params, cfg
         out["train"].append(np.asarray(tr).reshape(L.shape))
         out["dev"].append(np.asarray(dv).reshape(L.shape))
@@ -707,23 +727,34 @@ def train_grid(
             progress(r + 1)
     W = np.stack(out["W"])
     clipped = np.clip(W, HIST_EDGES[0], HIST_EDGES[-1])
-    idx = np.clip(np.searchsorted(HIST_EDGES, clipped, side="right") - 1, 0,
-                  HIST_EDGES.size - 2)  # fmt: skip
+    idx = np.clip(
+        np.searchsorted(HIST_EDGES, clipped, side="right") - 1, 0, HIST_EDGES.size - 2
+    )
     hist_counts = np.zeros((*W.shape[:3], HIST_EDGES.size - 1), np.int64)
     for b in range(HIST_EDGES.size - 1):
         hist_counts[..., b] = (idx == b).sum(axis=-1)
     if progress is not None:
         progress(len(REGS) + 1)
     return RegGrid(
-        regs=REGS, lambds=lambds, keep_probs=keep_probs,
-        train_acc=np.stack(out["train"]), dev_acc=np.stack(out["dev"]),
-        probs=np.stack(out["probs"]).astype(np.float32), weights=W,
-        hist=hist_counts, near_zero=(np.abs(W) < NEAR_ZERO).mean(axis=-1),
+        regs=REGS,
+        lambds=lambds,
+        keep_probs=keep_probs,
+        train_acc=np.stack(out["train"]),
+        dev_acc=np.stack(out["dev"]),
+        probs=np.stack(out["probs"]).astype(np.float32),
+        weights=W,
+        hist=hist_counts,
+        near_zero=(np.abs(W) < NEAR_ZERO).mean(axis=-1),
         norm=np.sqrt((W.astype(np.float64) ** 2).sum(axis=-1)),
-        params=params, configs=configs, xs=xs, ys=ys,
-        X_train=np.asarray(X_tr), Y_train=np.asarray(Y_tr),
-        X_dev=np.asarray(X_dev), Y_dev=np.asarray(Y_dev),
-    )  # fmt: skip
+        params=params,
+        configs=configs,
+        xs=xs,
+        ys=ys,
+        X_train=np.asarray(X_tr),
+        Y_train=np.asarray(Y_tr),
+        X_dev=np.asarray(X_dev),
+        Y_dev=np.asarray(Y_dev),
+    )
 
 
 @jax.jit
@@ -759,10 +790,16 @@ class EarlyStoppingRun(NamedTuple):
 
 
 def train_early_stopping(
-    key, *, m_train: int = 100, m_dev: int = 500, noise: float = 0.3,
-    layer_dims=(2, 64, 64, 1), num_steps: int = 2000, eval_every: int = 20,
+    key,
+    *,
+    m_train: int = 100,
+    m_dev: int = 500,
+    noise: float = 0.3,
+    layer_dims=(2, 64, 64, 1),
+    num_steps: int = 2000,
+    eval_every: int = 20,
     learning_rate: float = 0.001,
-) -> EarlyStoppingRun:  # fmt: skip
+) -> EarlyStoppingRun:
     """One long full-batch Adam run of a big network on a few noisy moons.
 
     ``History.loss[s]`` is the training cost after s steps (before step s+1),
@@ -783,10 +820,16 @@ def train_early_stopping(
     X, Y = data.make_moons(k_data, m_train + m_dev, noise=noise)
     cfg = model.MLPConfig(tuple(layer_dims), hidden="relu", output="sigmoid")
     hist = train.fit(
-        k_fit, X[:, :m_train], Y[:, :m_train], cfg,
-        train.Hyper(learning_rate=learning_rate), num_steps=num_steps,
-        X_dev=X[:, m_train:], Y_dev=Y[:, m_train:], eval_every=eval_every,
-    )  # fmt: skip
+        k_fit,
+        X[:, :m_train],
+        Y[:, :m_train],
+        cfg,
+        train.Hyper(learning_rate=learning_rate),
+        num_steps=num_steps,
+        X_dev=X[:, m_train:],
+        Y_dev=Y[:, m_train:],
+        eval_every=eval_every,
+    )
     s = np.asarray(hist.eval_steps)
     keep = s < num_steps
     return EarlyStoppingRun(

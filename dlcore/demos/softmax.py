@@ -105,9 +105,14 @@ def confusion_matrix(y_true, y_pred, num_classes: int = 10) -> np.ndarray:
 
 
 def train_digits(
-    key, *, hidden: int = 64, num_steps: int = 300, batch_size: int | None = None,
-    learning_rate: float = 0.01, fractions=(0.6, 0.2, 0.2),
-) -> DigitsResult:  # fmt: skip
+    key,
+    *,
+    hidden: int = 64,
+    num_steps: int = 300,
+    batch_size: int | None = None,
+    learning_rate: float = 0.01,
+    fractions=(0.6, 0.2, 0.2),
+) -> DigitsResult:
     """Split the digits train/dev (60/20, the last 20% is left for a test set)
     and train a [64, hidden, 10] softmax net with Adam, in one ``fit`` call.
 
@@ -135,10 +140,15 @@ def train_digits(
     train_idx, dev_idx = perm[:b1], perm[b1:b2]
     config = model.MLPConfig((64, hidden, 10), hidden="relu", output="softmax")
     hist = train.fit(
-        k_fit, X[:, train_idx], data.one_hot(y[train_idx], 10), config,
-        train.Hyper(learning_rate=learning_rate), optimizer="adam",
-        num_steps=num_steps, batch_size=batch_size,
-    )  # fmt: skip
+        k_fit,
+        X[:, train_idx],
+        data.one_hot(y[train_idx], 10),
+        config,
+        train.Hyper(learning_rate=learning_rate),
+        optimizer="adam",
+        num_steps=num_steps,
+        batch_size=batch_size,
+    )
     X_dev, y_dev = X[:, dev_idx], y[dev_idx]
     probs = np.asarray(model.predict(hist.params, X_dev, config))
     pred = probs.argmax(axis=0)
@@ -153,3 +163,42 @@ def train_digits(
         dev_accuracy=float(np.mean(pred == y_dev)),
         loss=np.asarray(hist.loss),
     )
+
+
+def your_tempered_softmax(softmax, z, T: float, *, time_limit: float = 5.0):
+    """The student's ``softmax`` of z/T, one column of C logits, run eagerly.
+
+    ``softmax`` gets Z = (z / T) as a NumPy float32 column of shape (C, 1)
+    and returns A (C, 1), a_k = e^{z_k/T} / Σ_j e^{z_j/T}; here it is called
+    outside jit, at most ``time_limit`` seconds.
+
+    Arguments:
+        softmax: the student's function (the exercise of notebook 11).
+        z: the logits, shape (C,).
+        T: the temperature, > 0.
+        time_limit: seconds, > 0.
+
+    Returns:
+        The probabilities, a float64 NumPy array of shape (C,).
+
+    Raises:
+        TypeError: ``softmax`` is not callable.
+        ValueError: ``T`` <= 0, or a result that is not (C, 1) or (C,).
+        TimeoutError: the student's function ran longer than ``time_limit``.
+        Whatever the student's function raises.
+    """
+    from dlcore._checks import check_range  # appended section: header as is
+    from dlcore.exercises import stop_after
+
+    if not callable(softmax):
+        raise TypeError(f"softmax must be a function, got {type(softmax).__name__}")
+    check_range("T", T, 0, None, lo_closed=False)
+    check_range("time_limit", time_limit, 0, None, lo_closed=False)
+    z = np.asarray(z, dtype=np.float32).reshape(-1)
+    Z = (z / np.float32(T))[:, None]
+    with stop_after(time_limit, "softmax"):
+        out = softmax(Z.copy())
+    out = np.asarray(out, dtype=np.float64)
+    if out.shape not in (Z.shape, z.shape):
+        raise ValueError(f"your softmax returned shape {out.shape}, expected {Z.shape}")
+    return out.reshape(-1)

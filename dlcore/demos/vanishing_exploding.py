@@ -322,10 +322,12 @@ def deep_draws(key, *, width=32, m=32, max_depth=50, num_seeds=6) -> DeepDraws:
     """Draw everything random in :func:`deep_mlp_stats` once (cache it per key)."""
     check_key("key", key)
     return _deep_draws(
-        key, check_int("width", width, lo=1), check_int("m", m, lo=2),
+        key,
+        check_int("width", width, lo=1),
+        check_int("m", m, lo=2),
         check_int("max_depth", max_depth, lo=1, hi=1000),
         check_int("num_seeds", num_seeds, lo=1),
-    )  # fmt: skip
+    )
 
 
 @functools.partial(jax.jit, static_argnames=("bins",))
@@ -613,8 +615,9 @@ def init_weights(key, scheme: str, scale, num_layers: int, width: int, c=0.5):
     check_choice("scheme", scheme, init.SCHEMES)
     sd = init.std(scheme, width, width, 1.0)
     const = c if scheme == "constant" else 0.0
-    return _init_weights(key, jnp.float32(sd), jnp.float32(const), scale,
-                         num_layers, width)  # fmt: skip
+    return _init_weights(
+        key, jnp.float32(sd), jnp.float32(const), scale, num_layers, width
+    )
 
 
 @functools.partial(jax.jit, static_argnames=("num_layers", "width"))
@@ -654,9 +657,16 @@ def _variances(keys, sd, const, scale, Ws_shape_probe, activation, m):
 
 
 def layer_variances(
-    keys, scheme: str, scale=1.0, *, activation="relu", width=100,
-    num_layers=20, m=100, c=0.5,
-):  # fmt: skip
+    keys,
+    scheme: str,
+    scale=1.0,
+    *,
+    activation="relu",
+    width=100,
+    num_layers=20,
+    m=100,
+    c=0.5,
+):
     """Var(A[l]) for l = 0..num_layers, one row per key: (len(keys), L + 1).
 
     X (width, m) ~ N(0, 1) is A[0]; W[l] as :func:`init_weights`; b = 0;
@@ -669,11 +679,18 @@ def layer_variances(
     check_range("scale", scale, 0.0, None)
     sd = init.std(scheme, width, width, 1.0)
     const = c if scheme == "constant" else 0.0
-    probe = jnp.zeros((check_int("num_layers", num_layers, lo=1),
-                       check_int("width", width, lo=1), 0))  # fmt: skip
-    return _variances(keys, jnp.float32(sd), jnp.float32(const),
-                      jnp.float32(scale), probe, activation,
-                      check_int("m", m, lo=2))  # fmt: skip
+    probe = jnp.zeros(
+        (check_int("num_layers", num_layers, lo=1), check_int("width", width, lo=1), 0)
+    )
+    return _variances(
+        keys,
+        jnp.float32(sd),
+        jnp.float32(const),
+        jnp.float32(scale),
+        probe,
+        activation,
+        check_int("m", m, lo=2),
+    )
 
 
 class NetDraws(NamedTuple):
@@ -700,9 +717,11 @@ def net_draws(key, *, num_layers=12, width=100, m=128) -> NetDraws:
     """Draw everything random in :func:`layer_histograms` once (cache it per key)."""
     check_key("key", key)
     return _net_draws(
-        key, check_int("num_layers", num_layers, lo=1), check_int("width", width, lo=1),
+        key,
+        check_int("num_layers", num_layers, lo=1),
+        check_int("width", width, lo=1),
         check_int("m", m, lo=1),
-    )  # fmt: skip
+    )
 
 
 HIST_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
@@ -743,9 +762,19 @@ class LayerHist(NamedTuple):
 
 
 def layer_histograms(
-    key, scheme: str, scale=1.0, *, activation="relu", num_layers=12, width=100,
-    m=128, bins=40, value_range=(0.0, 3.0), c=0.5, draws: NetDraws | None = None,
-) -> LayerHist:  # fmt: skip
+    key,
+    scheme: str,
+    scale=1.0,
+    *,
+    activation="relu",
+    num_layers=12,
+    width=100,
+    m=128,
+    bins=40,
+    value_range=(0.0, 3.0),
+    c=0.5,
+    draws: NetDraws | None = None,
+) -> LayerHist:
     """Activations of every layer of a deep net right after initialisation.
 
     X (width, m) ~ N(0, 1); W[l] as :func:`init_weights`; b = 0;
@@ -774,16 +803,31 @@ def layer_histograms(
     sd = init.std(scheme, width, width, 1.0)
     const = c if scheme == "constant" else 0.0
     index = jnp.int32(HIST_ACTIVATIONS.index(activation))
-    return LayerHist(*_layer_hist(
-        draws, jnp.float32(sd), jnp.float32(const), jnp.float32(scale),
-        jnp.float32(lo), jnp.float32(hi), index, check_int("bins", bins, lo=1),
-    ))  # fmt: skip
+    return LayerHist(
+        *_layer_hist(
+            draws,
+            jnp.float32(sd),
+            jnp.float32(const),
+            jnp.float32(scale),
+            jnp.float32(lo),
+            jnp.float32(hi),
+            index,
+            check_int("bins", bins, lo=1),
+        )
+    )
 
 
 def train_schemes(
-    key, X, Y, config, *, schemes=init.SCHEMES, scale=1.0, learning_rate=0.05,
+    key,
+    X,
+    Y,
+    config,
+    *,
+    schemes=init.SCHEMES,
+    scale=1.0,
+    learning_rate=0.05,
     num_steps: int = 600,
-) -> RecordedRun:  # fmt: skip
+) -> RecordedRun:
     """:func:`train_record` from each init scheme, in ONE vmapped compiled call.
 
     Every scheme starts from the same key (the random schemes share the same

@@ -401,9 +401,14 @@ def plot_contour(ax, xs, ys, Z, levels, *, minimum=None) -> ContourArtists:
     view is set to the grid's extent.
     """
     cs = ax.contour(
-        np.asarray(xs), np.asarray(ys), np.asarray(Z), levels=levels,
-        colors="0.55", linewidths=0.8, zorder=1,
-    )  # fmt: skip
+        np.asarray(xs),
+        np.asarray(ys),
+        np.asarray(Z),
+        levels=levels,
+        colors="0.55",
+        linewidths=0.8,
+        zorder=1,
+    )
     (star,) = ax.plot([], [], "*", color="black", markersize=12, zorder=2)
     if minimum is not None and np.all(np.isfinite(minimum)):
         star.set_data([minimum[0]], [minimum[1]])
@@ -465,9 +470,16 @@ def plot_paths(ax, paths, labels, *, colors=None, label_xy=(0.02, 0.02)) -> Path
     label = None
     if label_xy is not None:
         label = ax.text(
-            *label_xy, "", transform=ax.transAxes, color=NONFINITE_COLOR,
-            va="bottom", ha="left", fontsize="small", bbox=_LABEL_BOX, zorder=7,
-        )  # fmt: skip
+            *label_xy,
+            "",
+            transform=ax.transAxes,
+            color=NONFINITE_COLOR,
+            va="bottom",
+            ha="left",
+            fontsize="small",
+            bbox=_LABEL_BOX,
+            zorder=7,
+        )
     legend = ax.legend(loc="upper right", fontsize="small")
     artists = PathArtists(lines, start, ends, broken, label, legend)
     update_paths(artists, paths)
@@ -583,9 +595,15 @@ def plot_hist(ax, data, bins=30, range=(-1.0, 1.0), *, color=None) -> HistArtist
         edges[:-1], counts, width=np.diff(edges), align="edge", color=color, alpha=0.8
     )
     text = ax.text(
-        0.02, 0.96, note, transform=ax.transAxes, color=NONFINITE_COLOR,
-        va="top", fontsize="small", bbox=_LABEL_BOX,
-    )  # fmt: skip
+        0.02,
+        0.96,
+        note,
+        transform=ax.transAxes,
+        color=NONFINITE_COLOR,
+        va="top",
+        fontsize="small",
+        bbox=_LABEL_BOX,
+    )
     ax.set_xlim(edges[0], edges[-1])
     ax.set_ylim(0, max(1, counts.max()) * 1.1)
     return HistArtists(bars, edges, text)
@@ -623,17 +641,30 @@ def plot_decision_boundary(ax, xs, ys, probs, X, Y, *, cmap="RdBu") -> DecisionA
     """
     cm = mpl.colormaps[cmap].with_extremes(bad="magenta")
     image = ax.imshow(
-        _drawable(probs), extent=(xs[0], xs[-1], ys[0], ys[-1]), origin="lower",
-        cmap=cm, vmin=0.0, vmax=1.0, aspect="auto", interpolation="bilinear", alpha=0.8,
-    )  # fmt: skip
+        _drawable(probs),
+        extent=(xs[0], xs[-1], ys[0], ys[-1]),
+        origin="lower",
+        cmap=cm,
+        vmin=0.0,
+        vmax=1.0,
+        aspect="auto",
+        interpolation="bilinear",
+        alpha=0.8,
+    )
     X, Y = np.asarray(X), np.asarray(Y).ravel()
     points = ax.scatter(
         X[0], X[1], c=Y, cmap=cmap, vmin=0, vmax=1, edgecolors="black", s=18
     )
     text = ax.text(
-        0.02, 0.96, "", transform=ax.transAxes, color=NONFINITE_COLOR, va="top",
-        fontsize="small", bbox=_LABEL_BOX,
-    )  # fmt: skip
+        0.02,
+        0.96,
+        "",
+        transform=ax.transAxes,
+        color=NONFINITE_COLOR,
+        va="top",
+        fontsize="small",
+        bbox=_LABEL_BOX,
+    )
     d = DecisionArtists(image, points, text)
     update_decision_boundary(d, probs)
     return d

@@ -36,23 +36,35 @@ def hist_panel(*, depth: int = 4, width: int = 64, seed: int = 0) -> Panel:
     """Pre- and post-BN histograms per layer; init scale, batch size, BN on/off."""
     controls = {
         "scale": widgets.FloatLogSlider(
-            1.0, base=10, min=-1, max=1, step=0.05, description="init scale",
+            1.0,
+            base=10,
+            min=-1,
+            max=1,
+            step=0.05,
+            description="init scale",
             readout_format=".2f",
         ),
         "m": widgets.SelectionSlider(
-            options=list(bd.BATCH_SIZES), value=bd.BATCH_SIZES[-1],
+            options=list(bd.BATCH_SIZES),
+            value=bd.BATCH_SIZES[-1],
             description="batch size m",
         ),
         "bn": widgets.ToggleButton(True, description="batch norm"),
-    }  # fmt: skip
+    }
     fig, axes = figure(2, depth, figsize=(9.0, 3.9), sharex=True, sharey=True)
     centers = bd.EDGES
     pre, post = [], []
     for l in range(depth):
-        pre.append(axes[0, l].stairs(np.zeros(centers.size - 1), centers, fill=True,
-                                     color=_PRE))  # fmt: skip
-        post.append(axes[1, l].stairs(np.zeros(centers.size - 1), centers, fill=True,
-                                      color=_POST))  # fmt: skip
+        pre.append(
+            axes[0, l].stairs(
+                np.zeros(centers.size - 1), centers, fill=True, color=_PRE
+            )
+        )
+        post.append(
+            axes[1, l].stairs(
+                np.zeros(centers.size - 1), centers, fill=True, color=_POST
+            )
+        )
         axes[0, l].set_title(f"layer {l + 1}", fontsize="medium")
         axes[1, l].set_xlabel("value")
     axes[0, 0].set(ylim=(0, 0.25), xlim=(centers[0], centers[-1]))
@@ -61,10 +73,17 @@ def hist_panel(*, depth: int = 4, width: int = 64, seed: int = 0) -> Panel:
     for ax in axes.ravel():
         ax.tick_params(labelsize=7)
     notes = [
-        axes[r, 0].text(0.02, 0.94, "", transform=axes[r, 0].transAxes,
-                        fontsize="x-small", va="top", color="tab:red")
+        axes[r, 0].text(
+            0.02,
+            0.94,
+            "",
+            transform=axes[r, 0].transAxes,
+            fontsize="x-small",
+            va="top",
+            color="tab:red",
+        )
         for r in range(2)
-    ]  # fmt: skip
+    ]
     fig.tight_layout()
     draws = {}
 
@@ -87,8 +106,9 @@ def hist_panel(*, depth: int = 4, width: int = 64, seed: int = 0) -> Panel:
         worst = int(np.argmax(out))
         notes[0].set_text(
             f"{out[worst]:.0%} of layer {worst + 1} outside [−4, 4]"
-            if out[worst] > 0.01 else ""
-        )  # fmt: skip
+            if out[worst] > 0.01
+            else ""
+        )
         return False
 
     def readout(result):
@@ -101,11 +121,16 @@ def hist_panel(*, depth: int = 4, width: int = 64, seed: int = 0) -> Panel:
         )
 
     return Panel(
-        controls, compute, draw, fig=fig, seed=seed, readout=readout,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        seed=seed,
+        readout=readout,
         animated=[*pre, *post, *notes],
         title="<b>What BN does to each layer</b>: grey, Z = W A before BN; blue, "
         "Z̃ = γ Z<sub>norm</sub> + β after BN (γ = 1, β = 0). Without BN, Z̃ = Z.",
-    )  # fmt: skip
+    )
 
 
 def lr_panel(
@@ -122,28 +147,56 @@ def lr_panel(
     controls = {
         "alpha": widgets.SelectionSlider(
             options=[(f"{a:.3g}", i) for i, a in enumerate(alphas)],
-            value=min(index, alphas.size - 1), description="α",
+            value=min(index, alphas.size - 1),
+            description="α",
         )
-    }  # fmt: skip
+    }
     fig, (ax_l, ax_f) = figure(1, 2, figsize=(9.2, 3.6), width_ratios=[1.2, 1])
     steps = np.arange(1, num_steps + 1)
     series = viz.plot_series(
-        ax_l, steps, sweep.loss[0, 0], sweep.loss[1, 0], label="no BN", label2="BN",
-        log=True, rescale=False, style={"color": "0.35"},
-        style2={"color": _POST}, marks_xy=(0.02, 0.2),
-    )  # fmt: skip
-    ax_l.set(xlabel="step", ylabel="training cost J", ylim=(0.02, 3.0),
-             xlim=(0, num_steps))  # fmt: skip
+        ax_l,
+        steps,
+        sweep.loss[0, 0],
+        sweep.loss[1, 0],
+        label="no BN",
+        label2="BN",
+        log=True,
+        rescale=False,
+        style={"color": "0.35"},
+        style2={"color": _POST},
+        marks_xy=(0.02, 0.2),
+    )
+    ax_l.set(
+        xlabel="step", ylabel="training cost J", ylim=(0.02, 3.0), xlim=(0, num_steps)
+    )
     for row, name, color in ((0, "no BN", "0.35"), (1, "BN", _POST)):
         f = np.where(div[row], np.nan, final[row])
         ax_f.plot(alphas, f, "o-", color=color, ms=4, label=name)
-        (x_marks,) = ax_f.plot(alphas[div[row]], np.full(div[row].sum(), 2.0), "X",
-                               ms=9, color="red", clip_on=False)  # fmt: skip
+        (x_marks,) = ax_f.plot(
+            alphas[div[row]],
+            np.full(div[row].sum(), 2.0),
+            "X",
+            ms=9,
+            color="red",
+            clip_on=False,
+        )
         x_marks.set_in_layout(False)  # (an empty unclipped line would stretch it)
-    ax_f.text(0.02, 0.96, "× diverged", color="red", transform=ax_f.transAxes,
-              va="top", fontsize="small")  # fmt: skip
-    ax_f.set(xscale="log", yscale="log", ylim=(0.02, 3.0), xlabel="learning rate α",
-             ylabel=f"J after {num_steps} steps")  # fmt: skip
+    ax_f.text(
+        0.02,
+        0.96,
+        "× diverged",
+        color="red",
+        transform=ax_f.transAxes,
+        va="top",
+        fontsize="small",
+    )
+    ax_f.set(
+        xscale="log",
+        yscale="log",
+        ylim=(0.02, 3.0),
+        xlabel="learning rate α",
+        ylabel=f"J after {num_steps} steps",
+    )
     ax_f.legend(loc="lower left", fontsize="small")
     vline = ax_f.axvline(alphas[0], color="0.3", lw=1.0)
     fig.tight_layout()
@@ -170,11 +223,16 @@ def lr_panel(
         return f"α = {alphas[i]:.3g} · " + " · ".join(words)
 
     panel = Panel(
-        controls, compute, draw, fig=fig, show_seed=False, readout=readout,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        show_seed=False,
+        readout=readout,
         animated=[*viz.artists_of(series), vline],
         title=f"<b>Gradient descent with and without BN</b>: a [2, 32×5, 1] ReLU "
         f"net on the moons, {alphas.size} learning rates × 2 nets trained up front",
-    )  # fmt: skip
+    )
     panel.sweep = sweep
     return panel
 
@@ -185,15 +243,24 @@ def plot_ema_gap(gap: bd.EmaGap):
     m = gap.batch_sizes
     ax_g.plot(m, gap.output_gap, "o-", label="RMS(train-mode − eval-mode output)")
     ax_g.plot(m, gap.mean_gap, "s--", label="RMS(μ_batch − running mean) / σ")
-    ax_g.plot(m, gap.output_gap[0] * np.sqrt(m[0] / m), ":", color="0.5",
-              label="∝ 1/√m")  # fmt: skip
-    ax_g.set(xscale="log", yscale="log", xlabel="batch size m",
-             title="batch statistics vs running (EWA) statistics")  # fmt: skip
+    ax_g.plot(
+        m, gap.output_gap[0] * np.sqrt(m[0] / m), ":", color="0.5", label="∝ 1/√m"
+    )
+    ax_g.set(
+        xscale="log",
+        yscale="log",
+        xlabel="batch size m",
+        title="batch statistics vs running (EWA) statistics",
+    )
     ax_g.legend(fontsize="x-small")
     ax_v.plot(m, gap.var_ratio, "o-", label="running var / population var")
     ax_v.plot(m, (m - 1) / m, ":", color="0.3", label="(m − 1)/m")
-    ax_v.set(xscale="log", xlabel="batch size m", ylim=(0, 1.1),
-             title="the biased σ² of small batches")  # fmt: skip
+    ax_v.set(
+        xscale="log",
+        xlabel="batch size m",
+        ylim=(0, 1.1),
+        title="the biased σ² of small batches",
+    )
     ax_v.legend(fontsize="x-small", loc="lower right")
     for ax in (ax_g, ax_v):
         ax.set_xticks(m, [str(v) for v in m])

@@ -43,22 +43,35 @@ def eps_panel(*, eps: float = 1e-7, seed: int = 0) -> Panel:
     curves = fd.eps_curves(problem)
     controls = {
         "eps": widgets.FloatLogSlider(
-            eps, base=10, min=-12, max=-1, step=0.125, description="ε",
+            eps,
+            base=10,
+            min=-12,
+            max=-1,
+            step=0.125,
+            description="ε",
             readout_format=".1e",
         )
-    }  # fmt: skip
+    }
     fig, ax = figure(figsize=(8.6, 3.7))
     keys = [(m, d) for d in fd.DTYPES for m in fd.METHODS]
     for m, d in keys:
         ax.plot(
-            curves.eps, np.maximum(curves.curve(m, d), FLOOR), _STYLES[m],
-            color=_COLORS[d], lw=1.6, label=f"{m.replace('_', '-')}, {d}",
-        )  # fmt: skip
+            curves.eps,
+            np.maximum(curves.curve(m, d), FLOOR),
+            _STYLES[m],
+            color=_COLORS[d],
+            lw=1.6,
+            label=f"{m.replace('_', '-')}, {d}",
+        )
     _bands(ax)
     ax.set(
-        xscale="log", yscale="log", xlim=(1e-12, 1e-1), ylim=(1e-12, 3.0),
-        xlabel="ε", ylabel="relative error of the check",
-    )  # fmt: skip
+        xscale="log",
+        yscale="log",
+        xlim=(1e-12, 1e-1),
+        ylim=(1e-12, 3.0),
+        xlabel="ε",
+        ylabel="relative error of the check",
+    )
     ax.legend(loc="lower left", fontsize="x-small", ncol=2)
     vline = ax.axvline(eps, color="0.3", lw=1.0)
     (dots,) = ax.plot([], [], "o", color="black", ms=5, zorder=5)
@@ -89,11 +102,16 @@ def eps_panel(*, eps: float = 1e-7, seed: int = 0) -> Panel:
         )
 
     panel = Panel(
-        controls, compute, draw, fig=fig, show_seed=False, readout=readout,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        show_seed=False,
+        readout=readout,
         animated=[vline, dots],
         title="<b>Choosing ε</b>: truncation error (large ε) against round-off "
         "(small ε)",
-    )  # fmt: skip
+    )
     panel.curves = curves
     panel.problem = problem
     return panel
@@ -108,14 +126,24 @@ class _BlockBars:
         self.bars = ax.bar(x, np.ones(len(x)), bottom=FLOOR, width=0.6)
         _bands(ax)
         ax.set(
-            yscale="log", ylim=(1e-12, 30.0), xticks=x, xlim=(-0.6, len(x) - 0.4),
+            yscale="log",
+            ylim=(1e-12, 30.0),
+            xticks=x,
+            xlim=(-0.6, len(x) - 0.4),
             ylabel="relative error (ε = 1e-7)",
-        )  # fmt: skip
+        )
         ax.set_xticklabels(self.blocks)
         edge = ax.get_yaxis_transform()  # x in axes, y in data coordinates
         for y, word, color in ((GREAT, "great", "tab:green"), (BUG, "bug", "tab:red")):
-            ax.text(1.01, y, word, transform=edge, va="center", color=color,
-                    fontsize="small")  # fmt: skip
+            ax.text(
+                1.01,
+                y,
+                word,
+                transform=edge,
+                va="center",
+                color=color,
+                fontsize="small",
+            )
         self.worst = ax.text(0, 1, "", ha="center", va="bottom", fontsize="small")
         self.info = ax.set_title(" ", fontsize="medium")  # the readout
 
@@ -170,11 +198,16 @@ def bug_panel(*, bug: str = "dW2 without 1/m", seed: int = 0) -> Panel:
         return False
 
     panel = Panel(
-        controls, compute, draw, fig=fig, show_seed=False, animated=bars.artists(),
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        show_seed=False,
+        animated=bars.artists(),
         title="<b>Find the bug</b>: per-block relative error of the check "
         "(two-sided, ε = 1e-7, float64). Which block disagrees with "
         "dθ<sub>approx</sub>?",
-    )  # fmt: skip
+    )
     panel.table, panel.problem = table, problem
     return panel
 
@@ -210,7 +243,12 @@ def dropout_panel(*, keep_prob: float = 0.8, fresh: bool = True, seed: int = 0):
         return False
 
     return Panel(
-        controls, compute, draw, fig=fig, animated=bars.artists(), columns=2,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        animated=bars.artists(),
+        columns=2,
         title="<b>Dropout makes J random</b>: per-block relative error of the "
         "check (two-sided, ε = 1e-7). It fails although backprop is right.",
-    )  # fmt: skip
+    )

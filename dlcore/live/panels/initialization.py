@@ -52,33 +52,66 @@ def init_panel(
     check_choice("activation", activation, VALUE_RANGE)
     L, n, bins = INIT_NET["num_layers"], INIT_NET["width"], INIT_NET["bins"]
     controls = {
-        "scheme": widgets.Dropdown(options=list(init.SCHEMES), value=scheme,
-                                   description="scheme"),
-        "scale": widgets.FloatLogSlider(scale, base=10, min=-1, max=1, step=0.02,
-                                        description="scale ×", readout_format=".3g"),
-        "activation": widgets.Dropdown(options=list(VALUE_RANGE), value=activation,
-                                       description="g"),
-    }  # fmt: skip
+        "scheme": widgets.Dropdown(
+            options=list(init.SCHEMES), value=scheme, description="scheme"
+        ),
+        "scale": widgets.FloatLogSlider(
+            scale,
+            base=10,
+            min=-1,
+            max=1,
+            step=0.02,
+            description="scale ×",
+            readout_format=".3g",
+        ),
+        "activation": widgets.Dropdown(
+            options=list(VALUE_RANGE), value=activation, description="g"
+        ),
+    }
     fig, (ax_h, ax_s) = figure(1, 2, figsize=(9.2, 3.7), width_ratios=[1.3, 1])
     lo, hi = VALUE_RANGE[activation]
     image = ax_h.imshow(
-        np.zeros((bins, L)), origin="lower", aspect="auto", cmap="magma",
-        norm=PowerNorm(0.5, vmin=0.0, vmax=0.3), extent=(0.5, L + 0.5, lo, hi),
+        np.zeros((bins, L)),
+        origin="lower",
+        aspect="auto",
+        cmap="magma",
+        norm=PowerNorm(0.5, vmin=0.0, vmax=0.3),
+        extent=(0.5, L + 0.5, lo, hi),
         interpolation="nearest",
-    )  # fmt: skip
+    )
     fig.colorbar(image, ax=ax_h, fraction=0.05, pad=0.02, label="fraction of A[l]")
-    note = ax_h.text(0.02, 0.97, "", transform=ax_h.transAxes, va="top", ha="left",
-                     color="white", fontsize="x-small")  # fmt: skip
+    note = ax_h.text(
+        0.02,
+        0.97,
+        "",
+        transform=ax_h.transAxes,
+        va="top",
+        ha="left",
+        color="white",
+        fontsize="x-small",
+    )
     ax_h.set(xlabel="layer l", ylabel="value of A[l]", xticks=range(1, L + 1))
     ax_h.set_title("histogram of A[l], one column per layer", fontsize="medium")
     x = np.arange(1, L + 1)
-    std = viz.plot_series(ax_s, x, np.ones(L), label="std(A[l])", what="layer",
-                          log=True, style={"color": "tab:blue", "marker": "o"},
-                          rescale=False, marks_xy=(0.02, 0.86))  # fmt: skip
+    std = viz.plot_series(
+        ax_s,
+        x,
+        np.ones(L),
+        label="std(A[l])",
+        what="layer",
+        log=True,
+        style={"color": "tab:blue", "marker": "o"},
+        rescale=False,
+        marks_xy=(0.02, 0.86),
+    )
     (theory,) = ax_s.plot(x, np.ones(L), "--", color="black", lw=1.2)
     ax_s.get_legend().remove()
-    ax_s.set(xlabel="layer l", xlim=(0.5, L + 0.5), ylim=(1e-3, 1e2),
-             xticks=range(1, L + 1, 2))  # fmt: skip
+    ax_s.set(
+        xlabel="layer l",
+        xlim=(0.5, L + 0.5),
+        ylim=(1e-3, 1e2),
+        xticks=range(1, L + 1, 2),
+    )
     ax_s.set_title("std(A[l]) (dashed: theory)", fontsize="medium")
     light_log_axis(ax_s)
     fig.tight_layout()
@@ -89,10 +122,17 @@ def init_panel(
 
     def compute(*, scheme, scale, activation, key):
         out = depth.layer_histograms(
-            key, scheme, scale, activation=activation, num_layers=L, width=n,
-            m=INIT_NET["m"], bins=bins, value_range=VALUE_RANGE[activation],
+            key,
+            scheme,
+            scale,
+            activation=activation,
+            num_layers=L,
+            width=n,
+            m=INIT_NET["m"],
+            bins=bins,
+            value_range=VALUE_RANGE[activation],
             draws=draws(key),
-        )  # fmt: skip
+        )
         return scheme, float(scale), activation, jax.tree.map(np.asarray, out)
 
     def draw(result):
@@ -116,8 +156,7 @@ def init_panel(
         if bad.size:
             parts.append(f"NaN/inf from layer {bad[0] + 1}")
         note.set_text("\n".join(parts))
-        viz.update_nonfinite(std.marks, x, h.std, what="layer", log=True,
-                             name="std(A)")  # fmt: skip
+        viz.update_nonfinite(std.marks, x, h.std, what="layer", log=True, name="std(A)")
         std.line.set_data(x, viz._drawable(h.std, True))
         full |= _set_log_ylim(ax_s, log_limits(h.std, ax_s.get_ylim()))
         sd = init.std(scheme, n, n, s)
@@ -140,11 +179,15 @@ def init_panel(
         )
 
     return Panel(
-        controls, compute, draw, fig=fig, readout=readout,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        readout=readout,
         animated=[image, note, theory, *viz.artists_of(std)],
         title=f"<b>A {L}-layer net at initialisation</b>: {n} units per layer, "
         "X ~ N(0, 1), b = 0, W[l] from the scheme × scale",
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -158,36 +201,63 @@ def training_panel(*, seed: int = 0, scheme: str = "constant", **overrides) -> P
     res = train_all_schemes(seed, **overrides)
     T = res.loss.shape[1]
     controls = {
-        "scheme": widgets.Dropdown(options=list(res.schemes), value=scheme,
-                                   description="scheme"),
+        "scheme": widgets.Dropdown(
+            options=list(res.schemes), value=scheme, description="scheme"
+        ),
         "step": widgets.IntSlider(T, min=0, max=T, description="step"),
-    }  # fmt: skip
+    }
     fig, (ax_l, ax_w) = figure(1, 2, figsize=(9.4, 3.7))
     steps = np.arange(T)
     lines = []
     for k, name in enumerate(res.schemes):
-        (ln,) = ax_l.plot(steps, viz._drawable(res.loss[k], True), label=name,
-                          color=f"C{k}", lw=1.0, alpha=0.5)  # fmt: skip
+        (ln,) = ax_l.plot(
+            steps,
+            viz._drawable(res.loss[k], True),
+            label=name,
+            color=f"C{k}",
+            lw=1.0,
+            alpha=0.5,
+        )
         lines.append(ln)
-    bad = [f"{name}: NaN from step {int(np.argmax(~np.isfinite(res.loss[k])))}"
-           for k, name in enumerate(res.schemes)
-           if not np.isfinite(res.loss[k]).all()]  # fmt: skip
-    ax_l.text(0.02, 0.02, "\n".join(bad), transform=ax_l.transAxes,
-              color=viz.NONFINITE_COLOR, fontsize="x-small", va="bottom")  # fmt: skip
+    bad = [
+        f"{name}: NaN from step {int(np.argmax(~np.isfinite(res.loss[k])))}"
+        for k, name in enumerate(res.schemes)
+        if not np.isfinite(res.loss[k]).all()
+    ]
+    ax_l.text(
+        0.02,
+        0.02,
+        "\n".join(bad),
+        transform=ax_l.transAxes,
+        color=viz.NONFINITE_COLOR,
+        fontsize="x-small",
+        va="bottom",
+    )
     now = ax_l.axvline(T, color="0.3", lw=0.8, ls=":")
-    ax_l.set(yscale="log", xlabel="step", ylabel="training cost J", xlim=(0, T),
-             ylim=(1e-2, 10.0))  # fmt: skip
+    ax_l.set(
+        yscale="log",
+        xlabel="step",
+        ylabel="training cost J",
+        xlim=(0, T),
+        ylim=(1e-2, 10.0),
+    )
     ax_l.set_title("cost per init scheme (GD on the moons)", fontsize="medium")
     ax_l.legend(loc="upper right", fontsize="x-small", ncols=2)
     trails = LineCollection([], colors="0.6", lw=0.7)
     ax_w.add_collection(trails)
     (dots,) = ax_w.plot([], [], "o", color="tab:red", ms=5, mec="black", mew=0.5)
-    label = ax_w.text(0.02, 0.97, "", transform=ax_w.transAxes, va="top",
-                      fontsize="small", bbox=viz._LABEL_BOX)  # fmt: skip
+    label = ax_w.text(
+        0.02,
+        0.97,
+        "",
+        transform=ax_w.transAxes,
+        va="top",
+        fontsize="small",
+        bbox=viz._LABEL_BOX,
+    )
     ax_w.set(xlabel="W1[i, 0] (weight from x1)", ylabel="W1[i, 1] (weight from x2)")
     n1 = res.W1.shape[2]
-    ax_w.set_title(f"incoming weights of the {n1} units of layer 1",
-                   fontsize="medium")  # fmt: skip
+    ax_w.set_title(f"incoming weights of the {n1} units of layer 1", fontsize="medium")
     fig.tight_layout()
     shown = {"scheme": None}
 
@@ -224,11 +294,15 @@ def training_panel(*, seed: int = 0, scheme: str = "constant", **overrides) -> P
         return full
 
     panel = Panel(
-        controls, compute, draw, fig=fig, show_seed=False,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        show_seed=False,
         animated=[now, trails, dots, label],
         title="<b>Training from each initialisation</b>: a "
         f"{list(res.config.layer_dims)} relu net on the moons, full-batch GD "
         f"(α = {TRAIN_NET['learning_rate']}); every run precomputed in one call",
-    )  # fmt: skip
+    )
     panel.training = res
     return panel

@@ -74,16 +74,32 @@ class _View:
 
         ax = self.ax_e
         self.batch = viz.plot_series(
-            ax, [0, 1], [1, 1], label="mini-batch cost $J^{\\{t\\}}$", what="epoch",
-            style={"color": "0.45", "ls": "none", "marker": ".", "ms": 2.0,
-                   "alpha": 0.35, "mew": 0},
-            rescale=False, marks_xy=(0.02, 0.2),
-        )  # fmt: skip
+            ax,
+            [0, 1],
+            [1, 1],
+            label="mini-batch cost $J^{\\{t\\}}$",
+            what="epoch",
+            style={
+                "color": "0.45",
+                "ls": "none",
+                "marker": ".",
+                "ms": 2.0,
+                "alpha": 0.35,
+                "mew": 0,
+            },
+            rescale=False,
+            marks_xy=(0.02, 0.2),
+        )
         self.curve = viz.plot_series(
-            ax, [0, 1], [1, 1], label="cost on all m", what="epoch",
-            style={"color": COLOR, "lw": 2.2, "zorder": 3}, rescale=False,
+            ax,
+            [0, 1],
+            [1, 1],
+            label="cost on all m",
+            what="epoch",
+            style={"color": COLOR, "lw": 2.2, "zorder": 3},
+            rescale=False,
             marks_xy=(0.02, 0.12),
-        )  # fmt: skip
+        )
         ax.legend(loc="upper right", fontsize="small", markerscale=4)
         self.curve.text.set(x=0.98, y=0.74, fontsize="small")
         self.batch.text.set_visible(False)
@@ -101,13 +117,24 @@ class _View:
                 [1, 2], [1, 1], color=color, lw=0.9, alpha=0.7, label=f"{b}"
             )
         ax.legend(
-            loc="lower left", fontsize="x-small", ncol=2, title="b",
-            title_fontsize="x-small", handlelength=1.2, columnspacing=0.8,
-        )  # fmt: skip
+            loc="lower left",
+            fontsize="x-small",
+            ncol=2,
+            title="b",
+            title_fontsize="x-small",
+            handlelength=1.2,
+            columnspacing=0.8,
+        )
         self.timed = viz.plot_series(
-            ax, [1, 2], [1, 1], style={"color": COLOR, "lw": 2.0}, rescale=False,
-            what="step", log=True, marks_xy=(0.3, 0.2),
-        )  # fmt: skip
+            ax,
+            [1, 2],
+            [1, 1],
+            style={"color": COLOR, "lw": 2.0},
+            rescale=False,
+            what="step",
+            log=True,
+            marks_xy=(0.3, 0.2),
+        )
         self.timed.text.set_visible(False)  # one text for both (texts are slow)
         ax.set_xscale("log")
         ax.set(
@@ -178,8 +205,9 @@ def minibatch_panel(
         if cache.get("key") is not None and np.array_equal(cache["key"], data):
             return cache["runs"]
         progress = Progress(epochs)
-        runs = train_many(X, Y, w0, learning_rate, sizes, shuffles(key, m, epochs),
-                          progress.update)  # fmt: skip
+        runs = train_many(
+            X, Y, w0, learning_rate, sizes, shuffles(key, m, epochs), progress.update
+        )
         progress.close()
         cache.update(key=data, runs=runs)
         if "panel" in cache:
@@ -212,11 +240,18 @@ def minibatch_panel(
         )
 
     panel = Panel(
-        {"batch_size": slider}, compute, view.draw, fig=view.fig, seed=seed,
-        animated=view.animated, columns=1, warmup=None, readout=readout,
+        {"batch_size": slider},
+        compute,
+        view.draw,
+        fig=view.fig,
+        seed=seed,
+        animated=view.animated,
+        columns=1,
+        warmup=None,
+        readout=readout,
         title=f"<b>Mini-batch gradient descent</b>: logistic regression, m = {m}, "
         f"{epochs} epochs, α = {learning_rate:g} (every b trained once, up front)",
-    )  # fmt: skip
+    )
     panel.runs = runs  # replaced when a new seed retrains
     panel.data = (X, Y)
     cache["panel"] = panel

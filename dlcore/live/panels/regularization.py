@@ -59,9 +59,14 @@ _REGION_COLORS = ("#d9f0d3", "#fddbc7", "#d1e5f0", "#e7d4e8")  # by diagnosis co
 
 
 def diagnosis_panel(
-    *, base: float = 0.0, train_error: float = 0.15, dev_error: float = 0.16,
-    bias_tol: float = 0.05, variance_tol: float = 0.05, emax: float = 0.4,
-) -> Panel:  # fmt: skip
+    *,
+    base: float = 0.0,
+    train_error: float = 0.15,
+    dev_error: float = 0.16,
+    bias_tol: float = 0.05,
+    variance_tol: float = 0.05,
+    emax: float = 0.4,
+) -> Panel:
     """Errors in percent: sliders for the base error and a model's train and
     dev error; the plane is coloured by
     :func:`~dlcore.demos.regularization.diagnosis_code`.
@@ -81,9 +86,15 @@ def diagnosis_panel(
     fig, (ax, axb) = figure(1, 2, figsize=(8.6, 3.6), width_ratios=[1.25, 1])
     cmap = ListedColormap(_REGION_COLORS)
     image = ax.imshow(
-        np.zeros((n, n)), origin="lower", extent=(0, 100 * emax, 0, 100 * emax),
-        cmap=cmap, vmin=-0.5, vmax=3.5, interpolation="nearest", aspect="auto",
-    )  # fmt: skip
+        np.zeros((n, n)),
+        origin="lower",
+        extent=(0, 100 * emax, 0, 100 * emax),
+        cmap=cmap,
+        vmin=-0.5,
+        vmax=3.5,
+        interpolation="nearest",
+        aspect="auto",
+    )
     ex = 100 * np.asarray(WORKED_EXAMPLES)
     (examples,) = ax.plot(ex[:, 0], ex[:, 1], "o", color="0.45", ms=5)
     # the numbers as path markers (no text to rasterize on every move)
@@ -93,16 +104,28 @@ def diagnosis_panel(
     ]
     for code, name in enumerate(regularization.DIAGNOSES):
         ax.plot([], [], "s", color=_REGION_COLORS[code], ms=9, label=name)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=4,
-              fontsize="x-small", frameon=False, handletextpad=0.2,
-              columnspacing=0.8, borderaxespad=0.0)  # fmt: skip
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.01),
+        ncol=4,
+        fontsize="x-small",
+        frameon=False,
+        handletextpad=0.2,
+        columnspacing=0.8,
+        borderaxespad=0.0,
+    )
     (point,) = ax.plot([], [], "o", color="black", ms=9, mfc="gold")
-    ax.set(xlabel="train error (%)", ylabel="dev error (%)",
-           xlim=(0, 100 * emax), ylim=(0, 100 * emax))  # fmt: skip
+    ax.set(
+        xlabel="train error (%)",
+        ylabel="dev error (%)",
+        xlim=(0, 100 * emax),
+        ylim=(0, 100 * emax),
+    )
     names = ("base", "train", "dev")
     bars = axb.bar(range(3), [0, 0, 0], color=["0.6", "tab:blue", "tab:orange"])
-    axb.set(xticks=range(3), xticklabels=names, ylabel="error (%)",
-            ylim=(0, 100 * emax))  # fmt: skip
+    axb.set(
+        xticks=range(3), xticklabels=names, ylabel="error (%)", ylim=(0, 100 * emax)
+    )
     fig.tight_layout()
 
     pct = dict(min=0.0, max=100 * emax, step=0.5, readout_format=".1f")
@@ -145,12 +168,17 @@ def diagnosis_panel(
         )
 
     panel = Panel(
-        controls, compute, draw, fig=fig, show_seed=False, readout=readout,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        show_seed=False,
+        readout=readout,
         animated=[image, *ax.spines.values(), examples, *numbers, point, *bars],
         title="<b>Bias or variance?</b> high bias: train − base > "
         f"{100 * bias_tol:g} points; high variance: dev − train > "
         f"{100 * variance_tol:g} points",
-    )  # fmt: skip
+    )
     panel.grid = (TR, DV)
     return panel
 
@@ -161,9 +189,15 @@ def diagnosis_panel(
 
 
 def regularization_panel(
-    *, seed: int = 0, reg: str = "l2", lambd: float = 0.0, keep_prob: float = 1.0,
-    grid: RegGrid | None = None, progress: bool = True, **grid_kw,
-) -> Panel:  # fmt: skip
+    *,
+    seed: int = 0,
+    reg: str = "l2",
+    lambd: float = 0.0,
+    keep_prob: float = 1.0,
+    grid: RegGrid | None = None,
+    progress: bool = True,
+    **grid_kw,
+) -> Panel:
     """The L2/L1/dropout dashboard. ``panel.grid`` is the :class:`RegGrid`.
 
     Controls: the penalty (L2/L1), λ (a log-spaced slider snapped to the grid,
@@ -181,8 +215,9 @@ def regularization_panel(
     g = grid
     nl = len(g.lambds)
     fig, (ax, axa, axh) = figure(1, 3, figsize=(9.6, 3.6), width_ratios=[1.1, 1, 1])
-    d = viz.plot_decision_boundary(ax, g.xs, g.ys, g.probs[0, 0, -1],
-                                   g.X_train, g.Y_train)  # fmt: skip
+    d = viz.plot_decision_boundary(
+        ax, g.xs, g.ys, g.probs[0, 0, -1], g.X_train, g.Y_train
+    )
     d.points.set_sizes([30])
     ax.set(xticks=[], yticks=[])
     ax.set_title(f"{g.X_train.shape[1]} training points", fontsize=9)
@@ -194,28 +229,43 @@ def regularization_panel(
     axa.set_xticklabels([f"{v:g}" for v in g.lambds], fontsize=7)
     axa.legend(loc="lower left", fontsize="x-small")
     axa.set_title("accuracy vs λ (ring: this λ)", fontsize=9)
-    steps = axh.stairs(np.ones(HIST_EDGES.size - 1), HIST_EDGES, fill=True,
-                       color="tab:purple", alpha=0.8, baseline=0.5)  # fmt: skip
+    steps = axh.stairs(
+        np.ones(HIST_EDGES.size - 1),
+        HIST_EDGES,
+        fill=True,
+        color="tab:purple",
+        alpha=0.8,
+        baseline=0.5,
+    )
     n_w = g.weights.shape[-1]
-    axh.set(yscale="log", ylim=(0.5, 2 * n_w), xlim=(HIST_EDGES[0], HIST_EDGES[-1]),
-            xlabel="weight value w (all W[l])", ylabel="count")  # fmt: skip
+    axh.set(
+        yscale="log",
+        ylim=(0.5, 2 * n_w),
+        xlim=(HIST_EDGES[0], HIST_EDGES[-1]),
+        xlabel="weight value w (all W[l])",
+        ylabel="count",
+    )
     axh.set_title("every weight of the network", fontsize=9)
     fig.tight_layout()
 
     controls = {
-        "reg": widgets.ToggleButtons(options=[("L2", "l2"), ("L1", "l1")], value=reg,
-                                     description="penalty",
-                                     style={"button_width": "50px"}),
+        "reg": widgets.ToggleButtons(
+            options=[("L2", "l2"), ("L1", "l1")],
+            value=reg,
+            description="penalty",
+            style={"button_width": "50px"},
+        ),
         "lambd": widgets.SelectionSlider(
             options=[(f"{v:g}", float(v)) for v in g.lambds],
-            value=float(g.lambds[snap(lambd, g.lambds)]), description="λ",
+            value=float(g.lambds[snap(lambd, g.lambds)]),
+            description="λ",
         ),
         "keep_prob": widgets.SelectionSlider(
             options=[(f"{v:g}", float(v)) for v in g.keep_probs],
             value=float(g.keep_probs[snap(keep_prob, g.keep_probs)]),
             description="keep_prob",
         ),
-    }  # fmt: skip
+    }
 
     def compute(*, reg, lambd, keep_prob, key):
         del key  # everything was trained up front from the panel's seed
@@ -243,12 +293,17 @@ def regularization_panel(
         )
 
     panel = Panel(
-        controls, compute, draw, fig=fig, seed=seed, show_seed=False,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        seed=seed,
+        show_seed=False,
         readout=readout,
         animated=[d.image, d.text, l_train, l_dev, ring, steps],
         title=f"<b>L2, L1 and dropout</b> on a {list(g.configs['l2'].layer_dims)} "
         f"network, {len(REGS) * g.train_acc[0].size} trainings done up front",
-    )  # fmt: skip
+    )
     panel.grid = g
     return panel
 
@@ -274,10 +329,19 @@ def early_stopping_panel(
     ax.plot(run.steps, run.train_cost, color="tab:blue", label="train cost")
     ax.plot(run.steps, run.dev_cost, color="tab:orange", label="dev cost")
     g = int(np.nanargmin(run.dev_cost))
-    ax.plot(run.steps[g], run.dev_cost[g], "o", ms=12, mfc="none", mec="0.5", mew=1.5,
-            label="lowest dev cost")  # fmt: skip
-    (best,) = ax.plot([], [], "*", ms=15, color="gold", mec="black",
-                      label="kept weights")  # fmt: skip
+    ax.plot(
+        run.steps[g],
+        run.dev_cost[g],
+        "o",
+        ms=12,
+        mfc="none",
+        mec="0.5",
+        mew=1.5,
+        label="lowest dev cost",
+    )
+    (best,) = ax.plot(
+        [], [], "*", ms=15, color="gold", mec="black", label="kept weights"
+    )
     stop = ax.axvline(0, color="black", ls="--", lw=1.2, label="stop")
     ax.set(yscale="log", xlabel="steps", ylabel="cross-entropy cost")
     ax.legend(loc="lower left", fontsize="small", ncol=3)
@@ -304,12 +368,17 @@ def early_stopping_panel(
         return False
 
     panel = Panel(
-        controls, compute, draw, fig=fig, seed=seed, show_seed=False,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        seed=seed,
+        show_seed=False,
         animated=[best, stop, info],
         title="<b>Early stopping</b>: stop when the dev cost has not improved "
         "for <i>patience</i> evaluations (one every "
         f"{int(run.steps[1] - run.steps[0])} steps)",
-    )  # fmt: skip
+    )
     panel.run = run
     return panel
 
@@ -330,26 +399,40 @@ def augmentation_panel(*, seed: int = 0, n_digits: int = 8, copies: int = 2) -> 
     originals = np.asarray(X)[:, :n_digits]
     rows = copies + 1
     fig, ax = figure(figsize=(8.0, 3.2))
-    mosaic = ax.imshow(np.zeros((9 * rows - 1, 9 * n_digits - 1)), cmap="gray_r",
-                       vmin=0, vmax=1, interpolation="nearest")  # fmt: skip
+    mosaic = ax.imshow(
+        np.zeros((9 * rows - 1, 9 * n_digits - 1)),
+        cmap="gray_r",
+        vmin=0,
+        vmax=1,
+        interpolation="nearest",
+    )
     ax.set(xticks=[], yticks=[9 * k + 3.5 for k in range(rows)])
     ax.set_yticklabels(["original"] + [f"copy {k}" for k in range(1, rows)])
     fig.tight_layout()
 
     controls = {
-        "max_shift": widgets.FloatSlider(0.5, min=0.0, max=2.0, step=0.25,
-                                         description="shift (px)"),
-        "max_angle": widgets.FloatSlider(15.0, min=0.0, max=45.0, step=1.0,
-                                         description="angle (°)"),
-        "noise": widgets.FloatSlider(0.05, min=0.0, max=0.3, step=0.01,
-                                     description="noise σ"),
-    }  # fmt: skip
+        "max_shift": widgets.FloatSlider(
+            0.5, min=0.0, max=2.0, step=0.25, description="shift (px)"
+        ),
+        "max_angle": widgets.FloatSlider(
+            15.0, min=0.0, max=45.0, step=1.0, description="angle (°)"
+        ),
+        "noise": widgets.FloatSlider(
+            0.05, min=0.0, max=0.3, step=0.01, description="noise σ"
+        ),
+    }
 
     def compute(*, max_shift, max_angle, noise, key):
-        return np.asarray(augmented_copies(
-            key, originals, copies, max_shift=max_shift, max_angle=max_angle,
-            noise=noise,
-        ))  # fmt: skip
+        return np.asarray(
+            augmented_copies(
+                key,
+                originals,
+                copies,
+                max_shift=max_shift,
+                max_angle=max_angle,
+                noise=noise,
+            )
+        )
 
     def draw(images):
         images = np.asarray(images)
@@ -361,9 +444,15 @@ def augmentation_panel(*, seed: int = 0, n_digits: int = 8, copies: int = 2) -> 
         return False
 
     panel = Panel(
-        controls, compute, draw, fig=fig, seed=seed, animated=[mosaic], columns=3,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        seed=seed,
+        animated=[mosaic],
+        columns=3,
         title="<b>Augmented digits</b>: each copy gets its own random shift, "
         "rotation and noise",
-    )  # fmt: skip
+    )
     panel.originals = np.asarray(originals)
     return panel

@@ -62,53 +62,94 @@ def grid_vs_random_panel(*, k: int = 5, k_max: int = 10, seed: int = 0) -> Panel
     xs = np.linspace(0, 1, 201)
     Z = score_2d(xs[None, :], xs[:, None])
     im = ax.imshow(
-        Z, origin="lower", extent=(0, 1, 0, 1), cmap="viridis", aspect="auto",
-        vmin=0.5, vmax=1.0,
-    )  # fmt: skip
+        Z,
+        origin="lower",
+        extent=(0, 1, 0, 1),
+        cmap="viridis",
+        aspect="auto",
+        vmin=0.5,
+        vmax=1.0,
+    )
     fig.colorbar(im, ax=ax, label="dev accuracy", fraction=0.05, pad=0.02)
-    (grid_pts,) = ax.plot([], [], "s", ms=6, mfc="none", mec=GRID_COLOR, mew=1.5,
-                          label="grid")  # fmt: skip
-    (rand_pts,) = ax.plot([], [], "o", ms=4.5, color="tab:orange", mec="black",
-                          mew=0.5, label="random")  # fmt: skip
+    (grid_pts,) = ax.plot(
+        [], [], "s", ms=6, mfc="none", mec=GRID_COLOR, mew=1.5, label="grid"
+    )
+    (rand_pts,) = ax.plot(
+        [], [], "o", ms=4.5, color="tab:orange", mec="black", mew=0.5, label="random"
+    )
     (grid_best,) = ax.plot([], [], "s", ms=12, mfc="none", mec="red", mew=2)
     (rand_best,) = ax.plot([], [], "o", ms=12, mfc="none", mec="red", mew=2)
-    ax.set(xlabel="x: a hyperparameter that matters", ylabel="y: one that hardly does",
-           xlim=(-0.05, 1.05), ylim=(-0.05, 1.05))  # fmt: skip
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize="small",
-              frameon=False)  # fmt: skip
+    ax.set(
+        xlabel="x: a hyperparameter that matters",
+        ylabel="y: one that hardly does",
+        xlim=(-0.05, 1.05),
+        ylim=(-0.05, 1.05),
+    )
+    ax.legend(
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncol=2,
+        fontsize="small",
+        frameon=False,
+    )
 
     profile = score_2d(xs, 0.5)
     ax1.plot(xs, profile, color="0.4", lw=1.5, label="accuracy at y = 0.5")
-    (grid_rug,) = ax1.plot([], [], "|", color=GRID_COLOR, ms=14, mew=2,
-                           label="x values of the grid")  # fmt: skip
-    (rand_rug,) = ax1.plot([], [], "|", color="tab:orange", ms=14, mew=1.5,
-                           label="x values of the random trials")  # fmt: skip
+    (grid_rug,) = ax1.plot(
+        [], [], "|", color=GRID_COLOR, ms=14, mew=2, label="x values of the grid"
+    )
+    (rand_rug,) = ax1.plot(
+        [],
+        [],
+        "|",
+        color="tab:orange",
+        ms=14,
+        mew=1.5,
+        label="x values of the random trials",
+    )
     (grid_hit,) = ax1.plot([], [], "s", ms=8, color=GRID_COLOR, mec="black")
     (rand_hit,) = ax1.plot([], [], "o", ms=8, color="tab:orange", mec="black")
-    ax1.set(xlabel="x (the y axis projected away)", ylabel="dev accuracy",
-            xlim=(-0.02, 1.02), ylim=(0.0, 1.02))  # fmt: skip
-    ax1.legend(loc="lower right", bbox_to_anchor=(1.0, 0.2), fontsize="small",
-               framealpha=0.9)  # fmt: skip
+    ax1.set(
+        xlabel="x (the y axis projected away)",
+        ylabel="dev accuracy",
+        xlim=(-0.02, 1.02),
+        ylim=(0.0, 1.02),
+    )
+    ax1.legend(
+        loc="lower right", bbox_to_anchor=(1.0, 0.2), fontsize="small", framealpha=0.9
+    )
     # The labels are static (drawn once, in the background); only the numbers
     # are animated: text is the slowest thing to repaint.
     # Both blocks are right-aligned at the same x, so the monospace columns
     # line up (also in lecture mode, where every font grows alike).
     ax1.text(
-        0.46, 0.6, "      distinct x     best\ngrid\nrandom\ntrials each",
-        transform=ax1.transAxes, fontsize="small", va="bottom", family="monospace",
-        ha="right", multialignment="left",
+        0.46,
+        0.6,
+        "      distinct x     best\ngrid\nrandom\ntrials each",
+        transform=ax1.transAxes,
+        fontsize="small",
+        va="bottom",
+        family="monospace",
+        ha="right",
+        multialignment="left",
         bbox=dict(boxstyle="round", fc="white", ec="0.7", alpha=0.9),
-    )  # fmt: skip
+    )
     text = ax1.text(
-        0.46, 0.6, "", transform=ax1.transAxes, fontsize="small", va="bottom",
-        family="monospace", ha="right", multialignment="right",
-    )  # fmt: skip
+        0.46,
+        0.6,
+        "",
+        transform=ax1.transAxes,
+        fontsize="small",
+        va="bottom",
+        family="monospace",
+        ha="right",
+        multialignment="right",
+    )
     fig.tight_layout()
 
     controls = {
-        "k": widgets.IntSlider(k, min=2, max=k_max, step=1,
-                               description="k (n = k²)"),
-    }  # fmt: skip
+        "k": widgets.IntSlider(k, min=2, max=k_max, step=1, description="k (n = k²)"),
+    }
 
     def compute(*, k, key):
         return results[int(k)]
@@ -129,13 +170,27 @@ def grid_vs_random_panel(*, k: int = 5, k_max: int = 10, seed: int = 0) -> Panel
         text.set_text(f"\n{gd}{sp}{gs:.3f}\n{rd}{sp}{rs:.3f}\n{len(r)}")
         return False
 
-    animated = [grid_pts, rand_pts, grid_best, rand_best, grid_rug, rand_rug,
-                grid_hit, rand_hit, text]  # fmt: skip
+    animated = [
+        grid_pts,
+        rand_pts,
+        grid_best,
+        rand_best,
+        grid_rug,
+        rand_rug,
+        grid_hit,
+        rand_hit,
+        text,
+    ]
     panel = Panel(
-        controls, compute, draw, fig=fig, seed=seed, show_seed=False,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        seed=seed,
+        show_seed=False,
         animated=animated,
         title="<b>Grid vs random search</b>: the same number of trials, k × k",
-    )  # fmt: skip
+    )
     panel.results = results
     return panel
 
@@ -162,22 +217,49 @@ def sampling_scale_panel(
     fig, axes = figure(1, 2, figsize=(9.6, 3.6), sharey=True)
     bars, notes, bands = [], [], []
     for ax, title, color in zip(
-        axes, ("uniform on a linear scale", "uniform on a log scale"),
-        ("tab:gray", "tab:green"), strict=True,
-    ):  # fmt: skip
+        axes,
+        ("uniform on a linear scale", "uniform on a log scale"),
+        ("tab:gray", "tab:green"),
+        strict=True,
+    ):
         # one StepPatch per histogram: a single artist to repaint, not 20 bars
-        bars.append(ax.stairs(np.zeros(SCALE_BINS), np.arange(SCALE_BINS + 1.0),
-                              fill=True, color=color, alpha=0.85))  # fmt: skip
+        bars.append(
+            ax.stairs(
+                np.zeros(SCALE_BINS),
+                np.arange(SCALE_BINS + 1.0),
+                fill=True,
+                color=color,
+                alpha=0.85,
+            )
+        )
         # The lowest and the highest decade: a shaded band each (static), with
         # the share of the samples inside it written on top (animated).
         for band_color in ("tab:blue", "tab:red"):
-            band = Rectangle((0, 0), 1, 1, transform=ax.get_xaxis_transform(),
-                             color=band_color, alpha=0.1, lw=0, zorder=0)  # fmt: skip
+            band = Rectangle(
+                (0, 0),
+                1,
+                1,
+                transform=ax.get_xaxis_transform(),
+                color=band_color,
+                alpha=0.1,
+                lw=0,
+                zorder=0,
+            )
             ax.add_patch(band)
             bands.append(band)
-            notes.append(ax.text(0, 0.97, "", transform=ax.get_xaxis_transform(),
-                                 ha="center", va="top", fontsize="small",
-                                 color=band_color, weight="bold"))  # fmt: skip
+            notes.append(
+                ax.text(
+                    0,
+                    0.97,
+                    "",
+                    transform=ax.get_xaxis_transform(),
+                    ha="center",
+                    va="top",
+                    fontsize="small",
+                    color=band_color,
+                    weight="bold",
+                )
+            )
         ax.set_title(title, fontsize="medium")
     axes[0].set_ylabel("share of the samples per bin")
     axes[0].set_ylim(0, 0.5)
@@ -202,10 +284,14 @@ def sampling_scale_panel(
         state["shown"] = name
 
     controls = {
-        "scale": widgets.Dropdown(options=list(SCALES), value=scale,
-                                  description="sample", layout={"width": "340px"}),
+        "scale": widgets.Dropdown(
+            options=list(SCALES),
+            value=scale,
+            description="sample",
+            layout={"width": "340px"},
+        ),
         "n": widgets.IntSlider(n, min=100, max=n_max, step=100, description="samples"),
-    }  # fmt: skip
+    }
 
     def compute(*, scale, n, key):
         kind, lin, good, edges, _, decades = samples[scale]
@@ -227,11 +313,16 @@ def sampling_scale_panel(
         return [*bars, *notes]
 
     panel = Panel(
-        controls, compute, draw, fig=fig, seed=seed, show_seed=False,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        seed=seed,
+        show_seed=False,
         animated=animated,
         title="<b>Sampling on the right scale</b>: the same number of samples, "
         "two samplers",
-    )  # fmt: skip
+    )
     panel.samples = samples
     fig.tight_layout()
     panel.redraw()
@@ -256,15 +347,24 @@ def coarse_to_fine_panel(
     axes log; slider: how many rounds to show. ``panel.history`` is the list
     that :func:`dlcore.search.coarse_to_fine` returned (computed once)."""
     history, gx, gy, Z = coarse_to_fine_run(
-        jax.random.key(seed), objective, ranges, n_trials=n_trials,
-        n_rounds=n_rounds, shrink=shrink,
-    )  # fmt: skip
+        jax.random.key(seed),
+        objective,
+        ranges,
+        n_trials=n_trials,
+        n_rounds=n_rounds,
+        shrink=shrink,
+    )
     fig, ax = figure(figsize=(6.4, 4.4))
-    cs = ax.contourf(10**gx, 10**gy, Z, levels=np.quantile(Z, np.linspace(0, 1, 12)),
-                     cmap="Greys_r", alpha=0.55)  # fmt: skip
+    cs = ax.contourf(
+        10**gx,
+        10**gy,
+        Z,
+        levels=np.quantile(Z, np.linspace(0, 1, 12)),
+        cmap="Greys_r",
+        alpha=0.55,
+    )
     fig.colorbar(cs, ax=ax, label="dev error", format="%.2f")
-    ax.set(xscale="log", yscale="log", xlabel="learning rate α",
-           ylabel="L2 strength λ")  # fmt: skip
+    ax.set(xscale="log", yscale="log", xlabel="learning rate α", ylabel="L2 strength λ")
     for axis in (ax.xaxis, ax.yaxis):  # plain numbers: no slow mathtext labels
         axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         axis.set_minor_formatter(NullFormatter())
@@ -276,17 +376,31 @@ def coarse_to_fine_panel(
         ax.add_patch(rect)
         boxes.append(rect)
     (old,) = ax.plot([], [], ".", color="0.3", ms=4, label="earlier trials")
-    (now,) = ax.plot([], [], "o", ms=5, color="white", mec="black", mew=0.5,
-                     label="this round (box colour)")  # fmt: skip
+    (now,) = ax.plot(
+        [],
+        [],
+        "o",
+        ms=5,
+        color="white",
+        mec="black",
+        mew=0.5,
+        label="this round (box colour)",
+    )
     (best,) = ax.plot([], [], "*", color="red", mec="black", ms=16, label="best so far")
     pad = 10**0.15  # a margin, so that the first box (the full range) shows
     ax.set_xlim(ranges[0][0] / pad, ranges[0][1] * pad)
     ax.set_ylim(ranges[1][0] / pad, ranges[1][1] * pad)
     ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
     text = ax.text(
-        0.02, 0.02, "", transform=ax.transAxes, ha="left", va="bottom",
-        fontsize="small", bbox=dict(boxstyle="round", fc="white", ec="0.7", alpha=0.9),
-    )  # fmt: skip
+        0.02,
+        0.02,
+        "",
+        transform=ax.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize="small",
+        bbox=dict(boxstyle="round", fc="white", ec="0.7", alpha=0.9),
+    )
     fig.tight_layout()
 
     controls = {
@@ -315,10 +429,15 @@ def coarse_to_fine_panel(
         return False
 
     panel = Panel(
-        controls, compute, draw, fig=fig, seed=seed, show_seed=False,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        seed=seed,
+        show_seed=False,
         animated=[*boxes, old, now, best, text],
         title=f"<b>Coarse to fine</b>: {n_trials} random trials per round, "
         f"each box {shrink:g}× the last (in log10)",
-    )  # fmt: skip
+    )
     panel.history = history
     return panel

@@ -2,7 +2,9 @@
 
 :func:`temperature_panel`: bars of softmax(z/T) for four logits z, next to the
 hardmax (outlined) and the uniform distribution 1/C (dashed). T and the
-logits are traced arguments of one jitted call, so no move recompiles.
+logits are traced arguments of one jitted call, so no move recompiles. Given
+the student's ``softmax`` (``yours=``), a "use my function" switch draws its
+probabilities once it passes ``check_softmax``.
 
 :func:`digits_panel`: a [64, hidden, 10] softmax network is trained ONCE at
 construction (one compiled :func:`dlcore.train.fit` call) on the 8×8 digits;
@@ -19,9 +21,17 @@ import jax
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from dlcore.demos.softmax import WORKED_Z, hardmax, tempered_softmax, train_digits
+from dlcore.demos.softmax import (
+    WORKED_Z,
+    hardmax,
+    tempered_softmax,
+    train_digits,
+    your_tempered_softmax,
+)
+from dlcore.exercises import check_softmax
 from dlcore.live.controls import set_range
 from dlcore.live.panel import Panel, figure
+from dlcore.live.yours import YourFunction
 
 __all__ = [
     "digits_panel",
@@ -34,13 +44,31 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 
-def temperature_panel(*, z=WORKED_Z, T: float = 1.0, zmax: float = 6.0) -> Panel:
-    """Bars of softmax(z/T); sliders for T (log scale) and each logit z_k."""
+def temperature_panel(
+    *, z=WORKED_Z, T: float = 1.0, zmax: float = 6.0, yours=None
+) -> Panel:
+    """Bars of softmax(z/T); sliders for T (log scale) and each logit z_k.
+
+    ``yours``: the student's ``softmax(Z)``. Once it passes ``check_softmax``,
+    a "use my function" switch draws its probabilities as the bars (purple);
+    until then a one-line note says what to finish.
+    """
+    mine = YourFunction(
+        yours,
+        check_softmax,
+        exercise="Stable softmax",
+        doing="to draw your softmax here",
+    )
     z = [float(v) for v in z]
     C = len(z)
     controls = {
         "T": widgets.FloatLogSlider(
-            T, base=10, min=-2, max=2, step=0.05, description="T",
+            T,
+            base=10,
+            min=-2,
+            max=2,
+            step=0.05,
+            description="T",
             readout_format=".3g",
         ),
         **{
@@ -49,14 +77,20 @@ def temperature_panel(*, z=WORKED_Z, T: float = 1.0, zmax: float = 6.0) -> Panel
             )
             for k, v in enumerate(z)
         },
-    }  # fmt: skip
+    }
     fig, ax = figure(figsize=(7.0, 3.4))
     x = np.arange(C)
     bars = ax.bar(x, np.zeros(C), width=0.6, color="tab:blue", label="softmax(z/T)")
     hard = ax.bar(
-        x, np.zeros(C), width=0.75, fill=False, edgecolor="black", lw=1.5,
-        ls="--", label="hardmax(z)",
-    )  # fmt: skip
+        x,
+        np.zeros(C),
+        width=0.75,
+        fill=False,
+        edgecolor="black",
+        lw=1.5,
+        ls="--",
+        label="hardmax(z)",
+    )
     ax.axhline(1.0 / C, color="tab:orange", ls=":", lw=1.5, label=f"uniform 1/{C}")
     labels = [ax.text(k, 0.0, "", ha="center", va="bottom", fontsize=9) for k in x]
     ax.set(ylim=(0, 1.22), xticks=x, ylabel="probability", xlim=(-0.6, C - 0.4))
@@ -64,13 +98,17 @@ def temperature_panel(*, z=WORKED_Z, T: float = 1.0, zmax: float = 6.0) -> Panel
     ax.legend(loc="upper left", fontsize="small")
     fig.tight_layout()
 
-    def compute(*, T, key, **zs):
+    def compute(*, T, key, yours=False, **zs):
         del key  # deterministic: no random draws
         zv = np.array([zs[f"z{k + 1}"] for k in range(C)], np.float32)
-        return T, zv, np.asarray(tempered_softmax(zv, T))
+        if yours:  # the student's softmax, eagerly, outside jit
+            return T, zv, your_tempered_softmax(mine.fn, zv, T), True
+        return T, zv, np.asarray(tempered_softmax(zv, T)), False
 
     def draw(result):
-        T, zv, p = result
+        T, zv, p, yours = result
+        for bar in bars:
+            bar.set_color("tab:purple" if yours else "tab:blue")
         for k, (bar, box, h, lab) in enumerate(
             zip(bars, hard, hardmax(zv), labels, strict=True)
         ):
@@ -81,16 +119,26 @@ def temperature_panel(*, z=WORKED_Z, T: float = 1.0, zmax: float = 6.0) -> Panel
         return False  # only the animated artists changed: blit
 
     def readout(result):
-        T, zv, p = result
+        T, zv, p, yours = result
         zs = ", ".join(f"{v:g}" for v in zv)
-        return f"z = [{zs}], T = {T:.3g}: the largest probability is {p.max():.3f}"
+        whose = " (<b>your softmax</b>, purple)" if yours else ""
+        top = f"the largest probability{whose} is {p.max():.3f}"
+        return f"z = [{zs}], T = {T:.3g}: {top}"
 
-    return Panel(
-        controls, compute, draw, fig=fig, show_seed=False, readout=readout,
-        animated=[*bars, *hard, *labels], columns=5,
+    panel = Panel(
+        {**controls, **mine.controls},
+        compute,
+        draw,
+        fig=fig,
+        show_seed=False,
+        readout=readout,
+        animated=[*bars, *hard, *labels],
+        columns=5,
         title="<b>softmax(z / T)</b>: T → 0 gives the hardmax, T → ∞ the uniform "
         "distribution",
-    )  # fmt: skip
+    )
+    mine.attach(panel)
+    return panel
 
 
 # ---------------------------------------------------------------------------
@@ -107,13 +155,21 @@ def _plot_confusion(ax, cm: np.ndarray):
             if cm[i, j]:
                 dark = np.log1p(cm[i, j]) > 0.6 * big
                 ax.text(
-                    j, i, str(cm[i, j]), ha="center", va="center", fontsize=7,
+                    j,
+                    i,
+                    str(cm[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
                     color="white" if dark else ("black" if i == j else "tab:red"),
-                )  # fmt: skip
+                )
     ax.set(
-        xticks=range(C), yticks=range(C), xlabel="predicted", ylabel="true",
+        xticks=range(C),
+        yticks=range(C),
+        xlabel="predicted",
+        ylabel="true",
         title=f"confusion, {cm.sum()} dev examples",
-    )  # fmt: skip
+    )
     ax.tick_params(labelsize=7)
     box = Rectangle((-0.5, -0.5), 1, 1, fill=False, edgecolor="tab:orange", lw=2.2)
     ax.add_patch(box)
@@ -121,17 +177,24 @@ def _plot_confusion(ax, cm: np.ndarray):
 
 
 def digits_panel(
-    *, seed: int = 0, hidden: int = 64, num_steps: int = 300,
-    batch_size: int | None = None, learning_rate: float = 0.01,
-) -> Panel:  # fmt: skip
+    *,
+    seed: int = 0,
+    hidden: int = 64,
+    num_steps: int = 300,
+    batch_size: int | None = None,
+    learning_rate: float = 0.01,
+) -> Panel:
     """Train once, then browse the dev set: image, softmax bars, confusion matrix.
 
     The returned panel has a ``digits`` attribute (a :class:`DigitsResult`).
     """
     res = train_digits(
-        jax.random.key(seed), hidden=hidden, num_steps=num_steps,
-        batch_size=batch_size, learning_rate=learning_rate,
-    )  # fmt: skip
+        jax.random.key(seed),
+        hidden=hidden,
+        num_steps=num_steps,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+    )
     m_dev = res.y_dev.size
     mistakes = np.flatnonzero(res.pred != res.y_dev)
     controls = {
@@ -139,10 +202,11 @@ def digits_panel(
             0, min=0, max=m_dev - 1, description="dev example"
         ),
         "mistakes_only": widgets.ToggleButton(
-            False, description=f"only the {mistakes.size} mistakes",
+            False,
+            description=f"only the {mistakes.size} mistakes",
             disabled=mistakes.size == 0,
         ),
-    }  # fmt: skip
+    }
     fig, (ax_img, ax_bar, ax_cm) = figure(
         1, 3, figsize=(10.0, 3.6), width_ratios=[0.8, 1.2, 1.1]
     )
@@ -154,9 +218,11 @@ def digits_panel(
     classes = np.arange(10)
     bars = ax_bar.bar(classes, np.zeros(10), width=0.7, color="0.7", edgecolor="none")
     ax_bar.set(
-        ylim=(0, 1.05), xticks=classes, xlabel="class k",
+        ylim=(0, 1.05),
+        xticks=classes,
+        xlabel="class k",
         ylabel="softmax probability a_k",
-    )  # fmt: skip
+    )
     p_text = ax_bar.set_title(" ", fontsize=9)
     box = _plot_confusion(ax_cm, res.confusion)
     ax_cm.title.set_fontsize(9)
@@ -199,13 +265,18 @@ def digits_panel(
         set_range(controls["example"], 0, n - 1, 0)
 
     panel = Panel(
-        controls, compute, draw, fig=fig, show_seed=False,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        show_seed=False,
         on_change={"mistakes_only": choose_mode},
-        animated=[img, *bars, p_text, box], columns=2,
+        animated=[img, *bars, p_text, box],
+        columns=2,
         title=f"<b>Digits, [64, {hidden}, 10] softmax network</b>: dev accuracy "
         f"{res.dev_accuracy:.3f} ({mistakes.size} of {m_dev} wrong). Green: "
         "predicted and right; red: predicted and wrong; blue: the true class; "
         "orange box: this example's cell in the confusion matrix.",
-    )  # fmt: skip
+    )
     panel.digits = res
     return panel

@@ -129,17 +129,30 @@ def chain_panel(*, w: float = 1.2, L: int = 60, dtype: str = "float32") -> Panel
         ("|dŷ/dw| = L w^(L−1) x (tied w)", {"color": "tab:green", "ls": ":"}),
     ]
     series = [
-        viz.plot_series(ax, Ls, ones, label=lab, what="depth", log=True, style=st,
-                        rescale=False, marks_xy=(0.02, 0.30 - 0.08 * k))
+        viz.plot_series(
+            ax,
+            Ls,
+            ones,
+            label=lab,
+            what="depth",
+            log=True,
+            style=st,
+            rescale=False,
+            marks_xy=(0.02, 0.30 - 0.08 * k),
+        )
         for k, (lab, st) in enumerate(styles)
-    ]  # fmt: skip
+    ]
     (dots,) = ax.plot([], [], "o", color="black", ms=6, zorder=6)
     big = ax.axhline(1.0, color="tab:red", lw=0.9, alpha=0.7)
     tiny = ax.axhline(1.0, color="tab:purple", lw=0.9, alpha=0.7)
     big_txt = ax.text(3, 1.0, "", color="tab:red", fontsize=8, va="bottom")
     tiny_txt = ax.text(3, 1.0, "", color="tab:purple", fontsize=8, va="top")
-    ax.set(xlim=(0, MAX_CHAIN + 1), ylim=Y_RANGE, xlabel="depth L",
-           ylabel="magnitude (log scale)")  # fmt: skip
+    ax.set(
+        xlim=(0, MAX_CHAIN + 1),
+        ylim=Y_RANGE,
+        xlabel="depth L",
+        ylabel="magnitude (log scale)",
+    )
     ax.set_yticks([1e-45, 1e-30, 1e-15, 1.0, 1e15, 1e30])
     ax.legend(loc="lower right", fontsize="small")
     fig.tight_layout()
@@ -157,8 +170,9 @@ def chain_panel(*, w: float = 1.2, L: int = 60, dtype: str = "float32") -> Panel
         for s, y in zip(series, arrs, strict=True):
             viz.update_series(s, y=y)
         here = [a[L - 1] for a in arrs]
-        dots.set_data([L] * 3, np.where(np.isfinite(here) & (np.asarray(here) > 0),
-                                        here, np.nan))  # fmt: skip
+        dots.set_data(
+            [L] * 3, np.where(np.isfinite(here) & (np.asarray(here) > 0), here, np.nan)
+        )
         if dtype == shown["dtype"]:
             return False  # fixed axes, same limits lines: blit
         shown["dtype"] = dtype  # the float limits move: redraw everything
@@ -184,11 +198,16 @@ def chain_panel(*, w: float = 1.2, L: int = 60, dtype: str = "float32") -> Panel
 
     animated = [*viz.artists_of(series), dots]
     return Panel(
-        controls, compute, draw, fig=fig, animated=animated, show_seed=False,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        animated=animated,
+        show_seed=False,
         readout=readout,
         title="<b>Deep linear net</b> ŷ = w<sup>L</sup> x (every layer multiplies "
         "by w; x = 1)",
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -212,29 +231,55 @@ def deep_net_panel(
     cfg = {**DEEP, **sizes}
     Lmax = cfg["max_depth"]
     controls = {
-        "activation": widgets.Dropdown(options=list(depth.DEEP_ACTIVATIONS),
-                                       value=activation, description="g"),
+        "activation": widgets.Dropdown(
+            options=list(depth.DEEP_ACTIVATIONS), value=activation, description="g"
+        ),
         "depth": widgets.IntSlider(depth_, min=1, max=Lmax, description="depth L"),
-        "scale": widgets.FloatLogSlider(scale, base=10, min=-1, max=1, step=0.02,
-                                        description="scale s", readout_format=".3g"),
-    }  # fmt: skip
+        "scale": widgets.FloatLogSlider(
+            scale,
+            base=10,
+            min=-1,
+            max=1,
+            step=0.02,
+            description="scale s",
+            readout_format=".3g",
+        ),
+    }
     fig, (ax_g, ax_a, ax_h) = figure(
         1, 3, figsize=(10.0, 3.7), width_ratios=[1.2, 1.2, 0.8]
     )
     x = np.arange(1, Lmax + 1)
     one = np.ones(Lmax)
     band_g = ax_g.fill_between(x, one, one, color="tab:blue", alpha=0.25, lw=0)
-    grad = viz.plot_series(ax_g, x, one, label="‖dW[l]‖", what="layer", log=True,
-                           style={"color": "tab:blue", "marker": ".", "ms": 4},
-                           rescale=False, marks_xy=(0.02, 0.86))  # fmt: skip
+    grad = viz.plot_series(
+        ax_g,
+        x,
+        one,
+        label="‖dW[l]‖",
+        what="layer",
+        log=True,
+        style={"color": "tab:blue", "marker": ".", "ms": 4},
+        rescale=False,
+        marks_xy=(0.02, 0.86),
+    )
     (theory_g,) = ax_g.plot(x, one, "--", color="black", lw=1.2, label="theory")
     band_a = ax_a.fill_between(x, one, one, color="tab:orange", alpha=0.25, lw=0)
-    act = viz.plot_series(ax_a, x, one, label="std(A[l])", what="layer", log=True,
-                          style={"color": "tab:orange", "marker": ".", "ms": 4},
-                          rescale=False, marks_xy=(0.02, 0.86))  # fmt: skip
+    act = viz.plot_series(
+        ax_a,
+        x,
+        one,
+        label="std(A[l])",
+        what="layer",
+        log=True,
+        style={"color": "tab:orange", "marker": ".", "ms": 4},
+        rescale=False,
+        marks_xy=(0.02, 0.86),
+    )
     (theory_a,) = ax_a.plot(x, one, "--", color="black", lw=1.2, label="theory")
-    for ax, ttl in ((ax_g, "‖dW[l]‖ (dashed: theory)"),
-                    (ax_a, "std(A[l]) (dashed: theory)")):  # fmt: skip
+    for ax, ttl in (
+        (ax_g, "‖dW[l]‖ (dashed: theory)"),
+        (ax_a, "std(A[l]) (dashed: theory)"),
+    ):
         ax.set(xlim=(0.5, Lmax + 0.5), xlabel="layer l", ylim=(1e-3, 1e1))
         ax.set_xticks([1, *range(10, Lmax + 1, 10)])
         light_log_axis(ax)
@@ -244,8 +289,15 @@ def deep_net_panel(
     bars = ax_h.stairs(
         np.zeros(nb), np.arange(nb + 1), fill=True, color="tab:orange", alpha=0.8
     )  # one artist, not nb bars
-    h_note = ax_h.text(0.03, 0.96, "", transform=ax_h.transAxes, va="top",
-                       fontsize="x-small", color=viz.NONFINITE_COLOR)  # fmt: skip
+    h_note = ax_h.text(
+        0.03,
+        0.96,
+        "",
+        transform=ax_h.transAxes,
+        va="top",
+        fontsize="x-small",
+        color=viz.NONFINITE_COLOR,
+    )
     ax_h.set(ylim=(0, 1.05), yticks=[], xlim=(0, nb))
     state = {"activation": None}
 
@@ -262,14 +314,18 @@ def deep_net_panel(
 
     draws = once_per_key(
         lambda key: deep.deep_draws(
-            key, width=cfg["width"], m=cfg["m"], max_depth=Lmax,
+            key,
+            width=cfg["width"],
+            m=cfg["m"],
+            max_depth=Lmax,
             num_seeds=cfg["num_seeds"],
         )
-    )  # fmt: skip
+    )
 
     def compute(*, activation, depth, scale, key):
-        st = deep.deep_mlp_stats(key, scale, depth, activation=activation,
-                                 bins=nb, draws=draws(key))  # fmt: skip
+        st = deep.deep_mlp_stats(
+            key, scale, depth, activation=activation, bins=nb, draws=draws(key)
+        )
         return activation, int(depth), float(scale), st
 
     def draw(result):
@@ -282,11 +338,9 @@ def deep_net_panel(
         gm, glo, ghi, sm, slo, shi = deep_stats_summary(st, L)
         xs = x[:L]
         grad.line.set_data(xs, viz._drawable(gm, True))
-        viz.update_nonfinite(grad.marks, xs, gm, what="layer", log=True,
-                             name="‖dW‖")  # fmt: skip
+        viz.update_nonfinite(grad.marks, xs, gm, what="layer", log=True, name="‖dW‖")
         act.line.set_data(xs, viz._drawable(sm, True))
-        viz.update_nonfinite(act.marks, xs, sm, what="layer", log=True,
-                             name="std(A)")  # fmt: skip
+        viz.update_nonfinite(act.marks, xs, sm, what="layer", log=True, name="std(A)")
         tg = None
         if np.isfinite(gm[-1]) and gm[-1] > 0:
             tg = depth.gradient_theory(act_name, s, L, gm[-1])
@@ -334,14 +388,26 @@ def deep_net_panel(
             f"theory (dashed): ‖dW[l]‖ × {ratio:.3g} per layer back; std(A[l]) {note}"
         )
 
-    animated = [band_g, band_a, theory_g, theory_a, *viz.artists_of(grad, act),
-                bars, h_note]  # fmt: skip
+    animated = [
+        band_g,
+        band_a,
+        theory_g,
+        theory_a,
+        *viz.artists_of(grad, act),
+        bars,
+        h_note,
+    ]
     panel = Panel(
-        controls, compute, draw, fig=fig, animated=animated, readout=readout,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        animated=animated,
+        readout=readout,
         title="<b>Deep MLP</b>: W[l] ~ s·N(0, 1/n), n = "
         f"{cfg['width']}, b = 0; {cfg['num_seeds']} seeds (band: min–max, line: "
         "geometric mean); layers beyond L are switched off (masked)",
-    )  # fmt: skip
+    )
     return panel
 
 
@@ -356,46 +422,81 @@ def clipping_panel(
     """GD on J = ½(w_10 ⋯ w_1 − 1)² from w_l ≈ 1.4: unclipped it blows up."""
     controls = {
         "clip": widgets.ToggleButton(clip, description="gradient clipping"),
-        "mode": widgets.Dropdown(options=[("by global norm", "norm"),
-                                          ("by value", "value")],
-                                 value="norm", description="clip"),
-        "threshold": widgets.FloatLogSlider(threshold, base=10, min=-2, max=2,
-                                            step=0.05, description="threshold",
-                                            readout_format=".3g"),
-        "learning_rate": widgets.FloatLogSlider(learning_rate, base=10, min=-4,
-                                                max=-1, step=0.05, description="α",
-                                                readout_format=".3g"),
-    }  # fmt: skip
+        "mode": widgets.Dropdown(
+            options=[("by global norm", "norm"), ("by value", "value")],
+            value="norm",
+            description="clip",
+        ),
+        "threshold": widgets.FloatLogSlider(
+            threshold,
+            base=10,
+            min=-2,
+            max=2,
+            step=0.05,
+            description="threshold",
+            readout_format=".3g",
+        ),
+        "learning_rate": widgets.FloatLogSlider(
+            learning_rate,
+            base=10,
+            min=-4,
+            max=-1,
+            step=0.05,
+            description="α",
+            readout_format=".3g",
+        ),
+    }
     w0 = clip_start()
     steps = np.arange(CLIP_STEPS)
     fig, (ax_l, ax_g) = figure(1, 2, figsize=(9.4, 3.6))
     ones = np.ones(CLIP_STEPS)
     loss = viz.plot_series(
-        ax_l, steps, ones, ones, label="this run", label2="the other run",
-        what="step", log=True, style={"color": "tab:blue", "lw": 2},
-        style2={"color": "0.5", "lw": 1, "ls": "--"}, rescale=False,
+        ax_l,
+        steps,
+        ones,
+        ones,
+        label="this run",
+        label2="the other run",
+        what="step",
+        log=True,
+        style={"color": "tab:blue", "lw": 2},
+        style2={"color": "0.5", "lw": 1, "ls": "--"},
+        rescale=False,
         marks_xy=(0.02, 0.62),  # clear of the curves and the legend
-    )  # fmt: skip
+    )
     gnorm = viz.plot_series(
-        ax_g, steps, ones, label="‖dw‖ (before clipping)", what="step", log=True,
-        style={"color": "tab:purple"}, rescale=False, marks_xy=(0.02, 0.62),
-    )  # fmt: skip
+        ax_g,
+        steps,
+        ones,
+        label="‖dw‖ (before clipping)",
+        what="step",
+        log=True,
+        style={"color": "tab:purple"},
+        rescale=False,
+        marks_xy=(0.02, 0.62),
+    )
     thr = ax_g.axhline(threshold, color="tab:red", ls="--", lw=1, label="threshold")
     ax_l.set(xlabel="step", ylabel="cost J", ylim=(1e-12, 1e40), xlim=(0, CLIP_STEPS))
-    ax_g.set(xlabel="step", ylabel="gradient norm", ylim=(1e-8, 1e40),
-             xlim=(0, CLIP_STEPS))  # fmt: skip
+    ax_g.set(
+        xlabel="step", ylabel="gradient norm", ylim=(1e-8, 1e40), xlim=(0, CLIP_STEPS)
+    )
     ax_g.legend(loc="lower right", fontsize="small")
     for ax in (ax_l, ax_g):
-        ax.set_yticks([1e-10, 1e0, 1e10, 1e20, 1e30, 1e40] if ax is ax_l
-                      else [1e-5, 1e5, 1e15, 1e25, 1e35])  # fmt: skip
+        ax.set_yticks(
+            [1e-10, 1e0, 1e10, 1e20, 1e30, 1e40]
+            if ax is ax_l
+            else [1e-5, 1e5, 1e15, 1e25, 1e35]
+        )
     fig.tight_layout()
 
     def compute(*, clip, mode, threshold, learning_rate, key):
         del key
-        on = depth.train_scalar_chain(w0, learning_rate, threshold, True,
-                                      num_steps=CLIP_STEPS, mode=mode)  # fmt: skip
-        off = depth.train_scalar_chain(w0, learning_rate, threshold, False,
-                                       num_steps=CLIP_STEPS, mode=mode)  # fmt: skip
+        on = depth.train_scalar_chain(
+            w0, learning_rate, threshold, True, num_steps=CLIP_STEPS, mode=mode
+        )
+        off = depth.train_scalar_chain(
+            w0, learning_rate, threshold, False, num_steps=CLIP_STEPS, mode=mode
+        )
         runs = (on, off) if clip else (off, on)
         return clip, mode, threshold, [np.asarray(r.loss) for r in runs], runs[0]
 
@@ -417,8 +518,13 @@ def clipping_panel(
 
     animated = [*viz.artists_of(loss, gnorm), thr]
     return Panel(
-        controls, compute, draw, fig=fig, animated=animated, show_seed=False,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        animated=animated,
+        show_seed=False,
         readout=readout,
         title="<b>Gradient clipping</b>: gradient descent on J = ½(w<sub>10</sub>⋯"
         "w<sub>1</sub>·1 − 1)², starting from w<sub>l</sub> ≈ 1.4",
-    )  # fmt: skip
+    )
