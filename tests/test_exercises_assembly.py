@@ -8,7 +8,10 @@ and its checker must pass a good run and name what is wrong otherwise.
 
 from __future__ import annotations
 
+import json
 import math
+import re
+from pathlib import Path
 
 import jax
 import numpy as np
@@ -74,7 +77,7 @@ def test_stubs_fall_back_to_dlcore_and_report_not_done(moons, capsys):
     run = _train(moons, functions, lambd=1.0, keep_prob=0.8, num_iterations=20)
     out = capsys.readouterr().out.splitlines()
     assert sorted(out) == [
-        f"… {name}: not done yet, so this run uses dlcore's instead."
+        f"… {name} is not done yet, so this run uses dlcore's instead."
         for name in sorted(REG_FUNCTIONS)
     ]  # one line each
     assert not any(run.used.values())
@@ -194,7 +197,7 @@ def test_digits_with_the_students_functions_match_the_reference(digits_run):
 
 def test_digits_stubs_fall_back_and_report_not_done(capsys):
     run = ex.train_digits(_stub, _stub, _stub, key=jax.random.key(0), num_epochs=1)
-    assert capsys.readouterr().out.count("not done yet, so this run uses") == 3
+    assert capsys.readouterr().out.count("is not done yet, so this run uses") == 3
     np.testing.assert_array_equal(run.costs, run.reference_costs)
     assert ex.check_optimized_training(run).status == "not_done"
 
@@ -219,7 +222,7 @@ def test_chosen_hyperparameters_fall_back_while_not_done(capsys):
 
     assert ex.chosen(my_regularization, (0.0, 1.0)) == (0.0, 1.0)
     assert capsys.readouterr().out == (
-        "… my_regularization: not done yet, so this run uses (0.0, 1.0).\n"
+        "… my_regularization is not done yet, so this run uses (0.0, 1.0).\n"
     )
     assert ex.chosen(lambda: (1.0, 0.8), (0.0, 1.0)) == (1.0, 0.8)
 
@@ -229,3 +232,58 @@ def test_a_student_version_run_is_not_done_even_with_keep_prob_one(moons):
     run = _train(moons, functions, lambd=0.0, keep_prob=1.0, num_iterations=20)
     assert run.not_done == ("l2_cost", "l2_grad_term")  # dropout never ran
     assert ex.check_regularized_training(run).status == "not_done"
+
+
+# --------------------------------------------------------------------------
+# The notebooks: each part ends with its assembly exercise
+# --------------------------------------------------------------------------
+
+COURSE = Path(__file__).resolve().parents[1] / "course"
+ASSEMBLY_NOTEBOOKS = {
+    "regularized_training": "04_regularization",
+    "batchnorm_grad_check": "09_batch_normalization",
+    "optimized_training": "08_optimizers",
+}
+
+
+def _code_cells(name):
+    nb = json.loads((COURSE / f"{name}.ipynb").read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+@pytest.mark.parametrize("exercise", ex.ASSEMBLY)
+def test_each_assembly_check_closes_its_notebook(exercise):
+    """tests/test_notebooks.py then runs it in both versions (✔ and …)."""
+    cells = _code_cells(ASSEMBLY_NOTEBOOKS[exercise])
+    checks = [i for i, src in enumerate(cells) if re.search(r"^check_\w+\(", src, re.M)]
+    assembly = [i for i in checks if f"check_{exercise}(run)" in cells[i]]
+    assert assembly == [checks[-1]], "the assembly check must be the last check"
+    assert "### BEGIN SOLUTION" in cells[assembly[0] - 1]  # the student's part
+
+
+@pytest.mark.parametrize(
+    "name, call",
+    [
+        ("07_exponentially_weighted_averages", "ewa_panel(yours=ewa)"),
+        ("08_optimizers", "optimizer_panel(yours=adam_update)"),
+        ("11_softmax", "temperature_panel(yours=softmax)"),
+    ],
+)
+def test_use_my_function_panels_come_after_their_check(name, call):
+    cells = _code_cells(name)
+    fn = call.split("yours=")[1].rstrip(")")
+    panel = next(i for i, src in enumerate(cells) if call in src)
+    check = next(i for i, src in enumerate(cells) if f"check_{fn}({fn})" in src)
+    assert panel > check
+
+
+def test_fallback_notes_are_not_checker_lines(capsys):
+    """The notebooks' test reads lines '✔/✘/… <title>: ...' as checks; the
+    notes of a run that falls back must not look like one."""
+    from test_notebooks import CHECK_LINE
+
+    ex.chosen(_stub, (0.0, 1.0))
+    ex.train_digits(_stub, _stub, _stub, key=jax.random.key(0), num_epochs=1)
+    out = capsys.readouterr().out
+    assert out.count("is not done yet") == 4
+    assert CHECK_LINE.findall(out) == []

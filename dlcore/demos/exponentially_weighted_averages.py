@@ -51,3 +51,42 @@ def temperature_averages(key, beta, *, days: int = 365, noise: float = 5.0):
     days = check_int("days", days, lo=1)
     check_range("noise", noise, 0.0, None)
     return _series(key, beta, days, float(noise))
+
+
+def your_average(ewa, theta, beta, *, time_limit: float = 5.0):
+    """The student's ``ewa(theta, beta)`` on a series, run eagerly (not jitted).
+
+    The student's function returns the bias-corrected average
+    v_t / (1 − β^t), t = 1..T, of θ (T,); it gets a NumPy float32 copy of θ
+    and runs at most ``time_limit`` seconds.
+
+    Arguments:
+        ewa: the student's function ``ewa(theta, beta) -> (T,)``.
+        theta: the series, shape (T,).
+        beta: β in [0, 1).
+        time_limit: seconds, > 0.
+
+    Returns:
+        A float64 NumPy array of shape (T,).
+
+    Raises:
+        TypeError: ``ewa`` is not callable.
+        ValueError: ``beta`` outside [0, 1), or a result that is not (T,).
+        TimeoutError: the student's function ran longer than ``time_limit``.
+        Whatever the student's function raises.
+    """
+    import numpy as np
+
+    from dlcore.exercises import stop_after
+
+    if not callable(ewa):
+        raise TypeError(f"ewa must be a function, got {type(ewa).__name__}")
+    check_range("beta", beta, 0.0, 1.0, hi_closed=False)
+    check_range("time_limit", time_limit, 0.0, None, lo_closed=False)
+    theta = np.array(theta, dtype=np.float32)
+    with stop_after(time_limit, "ewa"):
+        out = ewa(theta.copy(), float(beta))
+    out = np.asarray(out, dtype=np.float64)
+    if out.shape != theta.shape:
+        raise ValueError(f"your ewa returned shape {out.shape}, expected {theta.shape}")
+    return out

@@ -541,3 +541,85 @@ def minibatch_descent(
 
     _, W = jax.lax.scan(step, (w0, opt.init(w0)), means)
     return jnp.concatenate([w0[None], W])
+
+
+@functools.cache
+def _value_and_grad(surface: Surface):
+    return jax.jit(jax.value_and_grad(surface.f))
+
+
+def your_adam_path(
+    adam_update,
+    surface: Surface,
+    start,
+    alpha,
+    *,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+    time_limit: float = 5.0,
+):
+    """Adam across ``surface`` with the student's ``adam_update``, run eagerly.
+
+    For t = 1..T, with v_0 = s_0 = 0 (float32, shape (2,)) and α_t = alpha[t−1]::
+
+        g = ∇J(θ_{t−1})                                    (jax.grad, jitted)
+        v_t, s_t, step = adam_update(v_{t−1}, s_{t−1}, g, t, β1, β2, ε)
+        θ_t = θ_{t−1} − α_t · step
+
+    The student's function is called outside jit on NumPy float32 arrays
+    (copies), at most ``time_limit`` seconds in all. Once θ_t is not
+    finite, the rest of the path is NaN (the student's code is not called
+    again). With a correct ``adam_update`` the path is the one of
+    ``optimizer_paths`` (bias correction on) up to float32 rounding.
+
+    Arguments:
+        adam_update: the student's function (the exercise of notebook 08).
+        surface: a :class:`Surface`.
+        start: θ_0, shape (2,).
+        alpha: the learning rate of each step, shape (T,), e.g. ``Paths.alpha``.
+        beta1, beta2: in [0, 1). eps: >= 0. time_limit: seconds, > 0.
+
+    Returns:
+        ``(theta, loss)``: float64 NumPy arrays (T+1, 2) and (T+1,).
+
+    Raises:
+        TypeError: ``adam_update`` is not callable or ``surface`` not a Surface.
+        ValueError: a bad shape or hyperparameter, or a step that is not (2,).
+        TimeoutError: the student's code ran longer than ``time_limit``.
+        Whatever the student's function raises.
+    """
+    from dlcore.exercises import stop_after  # appended section: header as is
+
+    if not callable(adam_update):
+        raise TypeError(
+            f"adam_update must be a function, got {type(adam_update).__name__}"
+        )
+    _check_surface(surface)
+    theta = np.array(check_array("start", start, shape=(2,)), dtype=np.float32)
+    alpha = np.asarray(check_array("alpha", alpha, ndim=1), dtype=np.float32)
+    for name, b in (("beta1", beta1), ("beta2", beta2)):
+        check_range(name, b, 0, 1, hi_closed=False)
+    check_range("eps", eps, 0, math.inf, hi_closed=False)
+    check_range("time_limit", time_limit, 0, math.inf, lo_closed=False)
+    value_and_grad = _value_and_grad(surface)
+    T = alpha.shape[0]
+    thetas, losses = np.full((T + 1, 2), np.nan), np.full(T + 1, np.nan)
+    v = s = np.zeros(2, np.float32)
+    value_and_grad(theta)  # compiled before the student's clock starts
+    with stop_after(time_limit, "adam_update"):
+        for t in range(T + 1):
+            J, g = value_and_grad(theta)
+            thetas[t], losses[t] = theta, float(J)
+            if t == T or not np.isfinite(theta).all():
+                break
+            g = np.asarray(g, dtype=np.float32)
+            v, s, step = adam_update(v.copy(), s.copy(), g, t + 1, beta1, beta2, eps)
+            v, s, step = (np.asarray(a, np.float32) for a in (v, s, step))
+            if step.shape != (2,):
+                raise ValueError(
+                    f"your adam_update returned a step of shape {step.shape}, "
+                    "expected (2,) (the shape of g)"
+                )
+            theta = theta - alpha[t] * step
+    return thetas, losses

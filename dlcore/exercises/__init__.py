@@ -30,6 +30,10 @@ at most a shape, a largest difference or a statistic.
 Inputs are JAX arrays (float32) unless a docstring says otherwise; results may
 be NumPy or JAX arrays (float32 or float64).
 
+:func:`quiet_check` runs a checker without printing or recording (a panel
+asks it whether to offer "use my function"), and :func:`stop_after` puts the
+time limit around the student's code outside a checker.
+
 The package holds the harness (``_harness``: results, the time limit,
 comparing) and one module per notebook; the assembly exercises, which train a
 network from the student's own functions, live beside the checkers of their
@@ -45,6 +49,8 @@ from dlcore.exercises._harness import (
     TITLES,
     CheckResult,
     chosen,
+    quiet_check,
+    stop_after,
 )
 from dlcore.exercises.batch_normalization import (
     check_batchnorm_backward,
@@ -113,7 +119,9 @@ __all__ = [
     "check_xavier_init",
     "chosen",
     "grad_check_batchnorm",
+    "quiet_check",
     "regularization_data",
+    "stop_after",
     "train_digits",
     "train_with_regularization",
 ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import io
 import math
 import signal
 import sys
@@ -117,7 +118,12 @@ def _execution_count():
     return None if shell is None else shell.execution_count
 
 
+_QUIET: list[bool] = []  # non-empty inside quiet_check: record nothing, print nothing
+
+
 def _emit(result: CheckResult) -> None:
+    if _QUIET:
+        return
     count = _execution_count()
     _PRINTED[:] = [(c, r) for c, r in _PRINTED if c == count]
     _PRINTED.append((count, result))
@@ -321,7 +327,8 @@ class Check:
         else:
             status, message = self.outcome
         res = CheckResult(self.title, status, one_line(message))
-        RESULTS[self.title] = res
+        if not _QUIET:
+            RESULTS[self.title] = res
         _emit(res)
         return res
 
@@ -395,6 +402,44 @@ def changed_part(before, after, name: str) -> str | None:
     return None
 
 
+def quiet_check(checker, fn, **kwargs) -> CheckResult:
+    """``checker(fn, **kwargs)`` without a printed line or an entry in RESULTS.
+
+    For code that only needs to know whether the student's function passes
+    (a panel deciding whether to offer "use my function"). What the
+    student's own code prints during the check is not shown either.
+
+    Returns:
+        The :class:`CheckResult` (``result.passed``, ``result.line``).
+    """
+    _QUIET.append(True)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return checker(fn, **kwargs)
+    finally:
+        _QUIET.pop()
+
+
+@contextlib.contextmanager
+def stop_after(seconds, name: str):
+    """Run the student's code in the body for at most ``seconds`` (main thread).
+
+    Outside a checker (e.g. a panel calling the student's function): the
+    interruption of :func:`limited_time`, turned into a ``TimeoutError``
+    naming the function once the body has stopped.
+
+    Raises:
+        TimeoutError: the body ran longer than ``seconds``.
+    """
+    try:
+        with limited_time(seconds):
+            yield
+    except TimeLimitExceeded:
+        raise TimeoutError(
+            f"your {name} ran longer than {seconds:g} s and was stopped"
+        ) from None
+
+
 # ==========================================================================
 # Assembly exercises: the student's functions inside a bigger computation
 # ==========================================================================
@@ -423,7 +468,7 @@ class Yours:
             self._say()
 
     def _say(self):
-        print(f"… {self.name}: not done yet, so this run uses dlcore's instead.")
+        print(f"… {self.name} is not done yet, so this run uses dlcore's instead.")
 
     @property
     def used(self) -> bool:
@@ -455,7 +500,7 @@ def chosen(choose, default):
         return choose()
     except NotImplementedError:
         name = getattr(choose, "__name__", "your choice")
-        print(f"… {name}: not done yet, so this run uses {default!r}.")
+        print(f"… {name} is not done yet, so this run uses {default!r}.")
         return default
 
 

@@ -442,7 +442,7 @@ def grad_check_batchnorm(
         which = "batchnorm_forward" if forward.fallback else "batchnorm_backward"
         print(
             f"… {which} is not done yet, and the backward reads the forward's "
-            "cache: this run uses dlcore's forward and backward together."
+            "cache, so this run uses dlcore's forward and backward together."
         )
         forward.fallback = backward.fallback = True
         dW, dgamma, dbeta = _bn_dtheta(forward, backward, X, theta, C, eps)

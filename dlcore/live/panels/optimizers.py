@@ -5,7 +5,9 @@ Right: J(θ_t) − J_min per step on a log axis. Every slider is a traced
 argument of one jitted call (:func:`dlcore.demos.optimizers.optimizer_paths`); the
 contours are redrawn only when the surface changes. A run that overflows or
 leaves the view gets red ✕ markers in the figure and is named in the readout
-line above it, which also gives every run's final J − J_min.
+line above it, which also gives every run's final J − J_min. Given the
+student's ``adam_update`` (``yours=``), a "use my function" switch adds a
+dotted path, Adam with their update, once it passes ``check_adam_update``.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from dlcore.demos.optimizers import (
     PathHyper,
     contour_grids,
     optimizer_paths,
+    your_adam_path,
 )
+from dlcore.exercises import check_adam_update
 from dlcore.live import viz
-from dlcore.live.controls import BetaSlider, set_range
+from dlcore.live.controls import BetaSlider, discrete_variants, set_range
 from dlcore.live.panel import Panel, figure
+from dlcore.live.yours import YourFunction
 from dlcore.schedules import SCHEDULES
 
 __all__ = ["LOSS_FLOOR", "optimizer_panel"]
@@ -86,6 +91,9 @@ class _Figure:
         ]  # fmt: skip
         self.ax_l.set(xlabel="step t", ylabel=f"J(θ_t) − J_min  (≥ {LOSS_FLOOR:g})",
                       xlim=(0, num_steps))  # fmt: skip
+        adam = viz.OPTIMIZER_COLORS["adam"]
+        (self.yours,) = self.ax_c.plot([], [], ":", color=adam, lw=2.4, zorder=5)
+        (self.yours_loss,) = self.ax_l.plot([], [], ":", color=adam, lw=2.4)
         self.ax_l.legend(loc="upper right", fontsize="small")
         self._axes_for(surface)
 
@@ -98,7 +106,7 @@ class _Figure:
 
     def draw(self, result) -> bool:
         """Update in place; True (full redraw) only when the surface changed."""
-        name, theta, loss = result
+        name, theta, loss, mine = result
         xs, ys, Z, levels, ref = self.grids[name]
         new = name != self.shown
         if new:  # the only time contours are redrawn
@@ -111,14 +119,27 @@ class _Figure:
         gap = np.where(np.isfinite(loss), np.maximum(loss - ref, LOSS_FLOOR), loss)
         for series, g in zip(self.loss, gap, strict=True):
             viz.update_series(series, y=g)
+        self._draw_yours(mine, ref)
         return new
 
+    def _draw_yours(self, mine, ref) -> None:
+        """The student's Adam (dotted), or nothing while the switch is off."""
+        if mine is None:
+            self.yours.set_data([], [])
+            self.yours_loss.set_data([], [])
+            return
+        theta, loss = mine
+        view = 10 * max(np.ptp(self.ax_c.get_xlim()), np.ptp(self.ax_c.get_ylim()))
+        self.yours.set_data(*np.clip(theta, -view, view).T)
+        gap = np.where(np.isfinite(loss), np.maximum(loss - ref, LOSS_FLOOR), np.nan)
+        self.yours_loss.set_data(np.arange(loss.size), gap)
+
     def animated(self) -> list:
-        return viz.artists_of(self.paths, self.loss)
+        return [*viz.artists_of(self.paths, self.loss), self.yours, self.yours_loss]
 
     def readout(self, result) -> str:
         """Each run's final J(θ_T) − J_min, or the step where it broke (red)."""
-        name, theta, loss = result
+        name, theta, loss, mine = result
         ref = self.grids[name][4]
         xlim, ylim = self.ax_c.get_xlim(), self.ax_c.get_ylim()
         parts = []
@@ -135,29 +156,62 @@ class _Figure:
             shown = f"≤ {LOSS_FLOOR:.0e}" if gap <= LOSS_FLOOR else f"{gap:.2e}"
             color = to_hex(viz.OPTIMIZER_COLORS[opt])
             parts.append(f'<b style="color:{color}">{opt}</b> {shown}')
+        if mine is not None:
+            gap = float(mine[1][-1]) - ref
+            shown = "NaN" if not np.isfinite(gap) else f"{max(gap, LOSS_FLOOR):.2e}"
+            parts.append(f"<b>your adam</b> (dotted) {shown}")
         T = loss.shape[1] - 1
         return f"J(θ<sub>{T}</sub>) − J<sub>min</sub>: " + " · ".join(parts)
 
 
 def optimizer_panel(
-    *, surface: str = "quadratic", num_steps: int = 150, surfaces=None, grid_n=80
+    *,
+    surface: str = "quadratic",
+    num_steps: int = 150,
+    surfaces=None,
+    grid_n=80,
+    yours=None,
 ) -> Panel:
-    """The optimizer demo on ``surfaces`` (default: the demo module's ``SURFACES``)."""
+    """The optimizer demo on ``surfaces`` (default: the demo module's ``SURFACES``).
+
+    ``yours``: the student's ``adam_update``. Once it passes
+    ``check_adam_update``, a "use my function" switch races it (dotted,
+    bias-corrected, same α, β1, β2, ε and decay) beside dlcore's Adam; until
+    then a one-line note says what to finish.
+    """
     surfaces = dict(surfaces or SURFACES)
     family = tuple(surfaces.values())  # one compiled program for all of them
+    mine = YourFunction(
+        yours, check_adam_update, exercise="Adam", doing="to race your own Adam here"
+    )
     controls = _controls(surfaces[surface], surface, surfaces)
+    # every jit variant, and the student's Adam once per surface (its gradient)
+    warmup = discrete_variants(controls)
+    warmup += [{"surface": name, "yours": True} for name in surfaces if mine.fn]
+    controls.update(mine.controls)
     rate = controls["decay_rate"]
     rate.disabled = controls["schedule"].value == "constant"  # it ignores the rate
     view = _Figure(surfaces, contour_grids(surfaces, grid_n), surface, num_steps)
 
     def compute(*, surface, alpha, beta, beta1, beta2, eps, bias_correction,
-                schedule, decay_rate, x0, y0, key):  # fmt: skip
+                schedule, decay_rate, x0, y0, key, yours=False):  # fmt: skip
         hp = PathHyper(alpha, beta, beta1, beta2, eps, decay_rate)
         out = optimizer_paths(
             surfaces[surface], (x0, y0), hp, num_steps=num_steps,
             bias_correction=bias_correction, schedule=schedule, surfaces=family,
         )  # fmt: skip
-        return surface, np.asarray(out.theta), np.asarray(out.loss)
+        run = None
+        if yours:  # the student's adam_update, eagerly, outside jit
+            run = your_adam_path(
+                mine.fn,
+                surfaces[surface],
+                (x0, y0),
+                np.asarray(out.alpha),
+                beta1=beta1,
+                beta2=beta2,
+                eps=eps,
+            )
+        return surface, np.asarray(out.theta), np.asarray(out.loss), run
 
     def new_surface(name):  # the start sliders follow the view box
         s = surfaces[name]
@@ -170,7 +224,7 @@ def optimizer_panel(
         "schedule": lambda name: setattr(rate, "disabled", name == "constant"),
     }
     panel = Panel(
-        controls, compute, view.draw, fig=view.fig, on_change=hooks,
+        controls, compute, view.draw, fig=view.fig, on_change=hooks, warmup=warmup,
         animated=view.animated, show_seed=False, readout=view.readout,
         title="<b>GD, momentum, RMSprop, Adam</b> (click the contours: new start)",
     )  # fmt: skip
@@ -181,5 +235,6 @@ def optimizer_panel(
 
     panel.on_click(new_start)
     panel.on_drag(new_start)
+    mine.attach(panel)
     view.fig.tight_layout()
     return panel
