@@ -69,6 +69,18 @@ def lab(browser_ready):
 
 
 @pytest.fixture(scope="module")
+def notebook7(browser_ready):
+    """Jupyter Notebook 7 (the ``notebook`` package) on the same copies."""
+    artifacts_root().mkdir(parents=True, exist_ok=True)
+    with LabServer(
+        {"notebooks": NOTEBOOKS_DIR, "fixtures": FIXTURES_DIR},
+        log_path=artifacts_root() / "notebook7.log",
+        app="notebook",
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
 def chromium(browser_ready):
     with ChromiumBrowser() as browser:
         yield browser

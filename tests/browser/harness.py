@@ -1,42 +1,46 @@
-"""Drive the course notebooks in a real JupyterLab + Chromium.
+"""Drive the course notebooks in a real JupyterLab (or Notebook 7) + Chromium.
 
 Shared by ``tests/browser/test_notebooks_in_browser.py`` (Run All, move every
-slider, check that the figure's pixels change) and
+slider, check that the figure's pixels change), ``tests/browser/
+test_figure_frames.py`` (the page's pixels against the kernel's frame) and
 ``benchmarks/bench_latency.py`` (slider key press → repaint, measured inside
 the page).
 
 Pieces, each a context manager that cleans up after itself even on failure:
 
 ``LabServer``
-    JupyterLab on 127.0.0.1, a free port and a random token, serving a
-    temporary copy of the notebooks (saved state never touches the repo), with
-    temporary config, data, runtime, settings and workspace directories. User
-    settings turn notebook windowing off (every cell stays in the DOM), and
-    autosave, news and update checks off. ``expose_app_in_browser`` makes
-    ``window.jupyterapp`` available to run commands.
+    JupyterLab (``app="lab"``) or Jupyter Notebook 7 (``app="notebook"``) on
+    127.0.0.1, a free port and a random token, serving a temporary copy of
+    the notebooks (saved state never touches the repo), with temporary
+    config, data, runtime, settings and workspace directories. User settings
+    turn notebook windowing off (every cell stays in the DOM), and autosave,
+    news and update checks off. ``expose_app_in_browser`` makes
+    ``window.jupyterapp`` available to run commands (both front ends have it).
 ``ChromiumBrowser``
     Debian's ``chromium`` (``shutil.which("chromium")``) launched by
-    Playwright for Python with a fresh ``--user-data-dir``. Playwright's own
+    Playwright for Python with a fresh ``--user-data-dir`` and a chosen
+    ``device_scale_factor`` (the page's devicePixelRatio). Playwright's own
     browser download is not used. An init script (``PAGE_PROBES_JS``) hooks
-    ``CanvasRenderingContext2D.drawImage``/``putImageData`` and listens to
-    ``keydown`` in the capture phase, so key presses and repaints are
-    timestamped with the same clock, ``performance.now()``.
+    ``CanvasRenderingContext2D.putImageData`` and listens to ``keydown`` in
+    the capture phase, so key presses and repaints are timestamped with the
+    same clock, ``performance.now()``.
 ``NotebookSession``
     One notebook in one page: open, wait for the kernel, Run All, collect
-    errors, find sliders and their figures, move sliders, hash canvases, take
-    screenshots, measure latencies.
+    errors, find sliders and their figures, move sliders, click on figures,
+    hash canvases (and the kernel's frames), take screenshots, measure
+    latencies.
 
-How a repaint is detected. ipympl receives a PNG from the kernel, draws it
-into an off-screen canvas with ``drawImage(image)`` and then copies that
-canvas into each view's ``<canvas>`` (``.jupyter-matplotlib-canvas-div``,
-first canvas; the second one is the rubber-band overlay) with
-``drawImage(offscreen)``. The probe counts a *paint* when a connected canvas
-inside ``.jupyter-matplotlib-figure`` receives ``drawImage`` from a source that
-holds a kernel image; "repainted" is the first ``requestAnimationFrame`` after
-that, i.e. the frame that shows it. Inline images (``%matplotlib inline``) are
-caught by a ``MutationObserver`` on added ``<img>`` elements, then
-``img.decode()`` and the next frame. Label text changes are caught the same
-way (the bare widget round trip).
+How a repaint is detected. A live figure is ``dlcore.live.figure.
+FigureWidget``: its view is an element of class ``dlcore-figure`` holding
+one ``<canvas>``; each frame from the kernel is decoded and painted with
+``putImageData`` on that visible canvas, which then carries the frame's
+sequence number in ``canvas.dataset.seq``. The probe counts a *paint* when a
+connected canvas inside ``.dlcore-figure`` receives ``putImageData``;
+"repainted" is the first ``requestAnimationFrame`` after that, i.e. the frame
+that shows it. Inline images (``%matplotlib inline``) are caught by a
+``MutationObserver`` on added ``<img>`` elements, then ``img.decode()`` and
+the next frame. Label text changes are caught the same way (the bare widget
+round trip).
 """
 
 from __future__ import annotations
@@ -91,6 +95,34 @@ LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false",
         "checkForUpdates": False,
+    },
+}
+
+
+def _lab_args(workspaces: Path, settings: Path) -> list[str]:
+    return [
+        f"--LabApp.workspaces_dir={workspaces}",
+        f"--LabApp.user_settings_dir={settings}",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+
+
+def _notebook_args(workspaces: Path, settings: Path) -> list[str]:
+    return [
+        f"--JupyterNotebookApp.workspaces_dir={workspaces}",
+        f"--JupyterNotebookApp.user_settings_dir={settings}",
+        "--JupyterNotebookApp.expose_app_in_browser=True",
+    ]
+
+
+# The two front ends: the module started with ``python -m`` and its options.
+APPS = {
+    "lab": {"module": "jupyterlab", "args": _lab_args, "log": "jupyterlab.log"},
+    "notebook": {
+        "module": "notebook",
+        "args": _notebook_args,
+        "log": "notebook7.log",
     },
 }
 
@@ -151,11 +183,16 @@ def prepare_notebook_copy(src: Path, dest: Path) -> None:
 
 
 class LabServer:
-    """A throw-away JupyterLab serving copies of ``sources``.
+    """A throw-away JupyterLab (or Notebook 7) serving copies of ``sources``.
 
     ``sources`` maps a folder name in the server root to a source folder
     (every ``*.ipynb`` and any other file in it is copied); ``extra`` maps a
-    path in the root to notebook JSON (a dict) to write there.
+    path in the root to notebook JSON (a dict) to write there. ``app`` is
+    ``"lab"`` (JupyterLab, ``/lab/tree/<path>``) or ``"notebook"`` (Jupyter
+    Notebook 7, one notebook per page at ``/notebooks/<path>``).
+
+    Raises:
+        ValueError: ``app`` is neither "lab" nor "notebook".
     """
 
     def __init__(
@@ -165,7 +202,11 @@ class LabServer:
         *,
         log_path: Path | None = None,
         startup_timeout: float = 120.0,
+        app: str = "lab",
     ):
+        if app not in APPS:
+            raise ValueError(f"app must be one of {sorted(APPS)}, got {app!r}")
+        self.app = app
         self.sources = sources or {}
         self.extra = extra or {}
         self.log_path = log_path
@@ -235,7 +276,7 @@ class LabServer:
             PYTHONUNBUFFERED="1",
         )
         env.pop("JUPYTER_TOKEN", None)
-        log_path = self.log_path or tmp / "jupyterlab.log"
+        log_path = self.log_path or tmp / APPS[self.app]["log"]
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "w")  # closed in stop()
         self.log_file = log_path
@@ -245,18 +286,15 @@ class LabServer:
             cmd = [
                 sys.executable,
                 "-m",
-                "jupyterlab",
+                APPS[self.app]["module"],
                 "--no-browser",
                 "--ServerApp.ip=127.0.0.1",
                 f"--ServerApp.port={self.port}",
                 "--ServerApp.port_retries=0",
                 f"--IdentityProvider.token={self.token}",
                 f"--ServerApp.root_dir={self.root}",
-                f"--LabApp.workspaces_dir={dirs['workspaces']}",
-                f"--LabApp.user_settings_dir={settings}",
-                "--LabApp.expose_app_in_browser=True",
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                 "--KernelManager.shutdown_wait_time=3",
+                *APPS[self.app]["args"](dirs["workspaces"], settings),
             ]
             if hasattr(os, "geteuid") and os.geteuid() == 0:
                 cmd.append("--allow-root")
@@ -276,14 +314,14 @@ class LabServer:
                 self._terminate()
                 if "already in use" not in str(e):
                     break
-        raise HarnessError(f"JupyterLab did not start: {last_error}")
+        raise HarnessError(f"{self.app} server did not start: {last_error}")
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise HarnessError(
-                    f"jupyter lab exited with {self.proc.returncode}; "
+                    f"jupyter {self.app} exited with {self.proc.returncode}; "
                     f"log: {self.log_file}\n{self.log_tail()}"
                 )
             try:
@@ -294,7 +332,7 @@ class LabServer:
             except (OSError, urllib.error.URLError):
                 time.sleep(0.25)
         raise HarnessError(
-            f"jupyter lab not ready after {self.startup_timeout:.0f} s\n"
+            f"jupyter {self.app} not ready after {self.startup_timeout:.0f} s\n"
             f"{self.log_tail()}"
         )
 
@@ -315,6 +353,9 @@ class LabServer:
         return json.loads(body) if body else None
 
     def lab_url(self, path: str) -> str:
+        """The page that opens the notebook ``path`` in this server's app."""
+        if self.app == "notebook":
+            return f"{self.base_url}/notebooks/{path}?token={self.token}"
         return f"{self.base_url}/lab/tree/{path}?reset&token={self.token}"
 
     def shutdown_kernels(self) -> None:
@@ -357,7 +398,7 @@ class LabServer:
         if self._tmp is not None:
             if self.log_path is None and self.log_file.exists():
                 # Keep the server log next to the artifacts for debugging.
-                dest = artifacts_root() / "jupyterlab.log"
+                dest = artifacts_root() / APPS[self.app]["log"]
                 with contextlib.suppress(OSError):
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy(self.log_file, dest)
@@ -377,7 +418,7 @@ PAGE_PROBES_JS = r"""
     firstImg: null, keys: 0, lastKey: null, m: null, iopub: [],
     attached: false,
   };
-  const FIG = '.jupyter-matplotlib-figure';
+  const FIG = '.dlcore-figure';
   const now = () => performance.now();
   const frame = () => new Promise(r => requestAnimationFrame(() => r(now())));
 
@@ -409,39 +450,17 @@ PAGE_PROBES_JS = r"""
     }
   }
 
-  function hook(name) {
-    const orig = CanvasRenderingContext2D.prototype[name];
-    CanvasRenderingContext2D.prototype[name] = function (...args) {
-      const r = orig.apply(this, args);
-      const c = this.canvas;
-      const src = args[0];
-      // a kernel image: ipympl's <img>, or the ImageBitmap that a dlcore
-      // panel's page module (dlcore/canvas_frames.js) decodes instead
-      const decoded = src instanceof HTMLImageElement ||
-        (typeof ImageBitmap !== 'undefined' && src instanceof ImageBitmap);
-      if (c && !c.isConnected && (decoded || name === 'putImageData')) {
-        c.__dlhHasImage = true;  // ipympl's off-screen canvas got a kernel image
-      } else if (c && c.isConnected && c.closest(FIG)) {
-        const real = name === 'putImageData' || decoded ||
-          (src && src.__dlhHasImage);
-        if (real) onPaint(c);
-      }
-      return r;
-    };
-  }
-  hook('drawImage');
-  hook('putImageData');
-
-  // Time a measured press spends in canvas.toDataURL before its frame is
-  // drawn (ipympl stores the previous frame as a data URL on every image).
-  const tdu = HTMLCanvasElement.prototype.toDataURL;
-  HTMLCanvasElement.prototype.toDataURL = function (...args) {
-    const a = now();
-    const r = tdu.apply(this, args);
-    const m = H.m;
-    if (m && m.t0 !== null && m.t1 === null) m.tDataUrl += now() - a;
+  // A frame painted on a figure's visible canvas (figure.js paints every
+  // frame with putImageData; a PNG is decoded on a scratch canvas that is
+  // not in the document, which is not counted).
+  const put = CanvasRenderingContext2D.prototype.putImageData;
+  CanvasRenderingContext2D.prototype.putImageData = function (...args) {
+    const r = put.apply(this, args);
+    const c = this.canvas;
+    if (c && c.isConnected && c.closest(FIG)) onPaint(c);
     return r;
   };
+
   // The kernel's WebSocket, below JupyterLab: when a measured press's first
   // message leaves the page (tSend), and when the first large message (the
   // figure image) after it reached the socket (tWs, the event's own
@@ -531,7 +550,7 @@ PAGE_PROBES_JS = r"""
   H.arm = (kind, target, timeoutMs) => {
     const m = {kind, target, t0: null, t1: null, t2: null, n: 0, last: null,
                lastFrame: null, lastKey: null, tBusy: null, tBuf: null,
-               tSend: null, tWs: null, tKernelSent: null, tDataUrl: 0};
+               tSend: null, tWs: null, tKernelSent: null};
     m.done = new Promise(res => { m.resolve = res; });
     setTimeout(() => { m.timeout = true; m.resolve(m); }, timeoutMs);
     H.m = m;
@@ -547,7 +566,20 @@ PAGE_PROBES_JS = r"""
       h = Math.imul(h ^ d[i], 16777619);
       if (d[i] !== first) uniform = false;
     }
-    return {hash: (h >>> 0).toString(16) + '@' + c.width + 'x' + c.height, uniform};
+    return {hash: (h >>> 0).toString(16) + '@' + c.width + 'x' + c.height, uniform,
+            seq: c.dataset.seq === undefined ? null : Number(c.dataset.seq)};
+  };
+  // SHA-256 of the canvas's RGBA rows (top row first), the frame's seq and
+  // size: the same digest the kernel computes from ``buffer_rgba()``.
+  H.canvasDigest = async (c) => {
+    const seq = c.dataset.seq === undefined ? null : Number(c.dataset.seq);
+    if (!c.width || !c.height) return {sha256: null, width: 0, height: 0, seq};
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+    const hex = Array.from(d, b => b.toString(16).padStart(2, '0')).join('');
+    return {sha256: hex, width: c.width, height: c.height, seq,
+            cssWidth: c.getBoundingClientRect().width,
+            ratio: window.devicePixelRatio};
   };
 })();
 """
@@ -595,8 +627,8 @@ ATTACH_IOPUB_JS = r"""
     const t = msg.header.msg_type, c = msg.content || {};
     H.lastIopub = performance.now();
     // Where a measured press spends its time: the kernel's first "busy"
-    // (the widget message arrived) and the first binary comm message (ipympl's
-    // image) after the key press.
+    // (the widget message arrived) and the first binary comm message (the
+    // figure's frame) after the key press.
     const m = H.m;
     if (m && m.t0 !== null && m.t1 === null) {
       if (t === 'status' && c.execution_state === 'busy' && m.tBusy === null) {
@@ -661,12 +693,12 @@ DISCOVER_JS = r"""
 () => {
   const p = window.__dlh.panel;
   const visible = el => !!(el.offsetParent || el.getClientRects().length);
-  const canvases = Array.from(p.node.querySelectorAll(
-    '.jupyter-matplotlib-canvas-div > canvas:first-of-type'));
+  const canvases = Array.from(p.node.querySelectorAll('.dlcore-figure canvas'));
   canvases.forEach((c, j) => c.setAttribute('data-dlh-fig', String(j)));
   const figs = canvases.map((c, j) => ({
     index: j, visible: visible(c), width: c.width, height: c.height,
     paints: c.__dlhPaints || 0,
+    seq: c.dataset.seq === undefined ? null : Number(c.dataset.seq),
     cell: Array.from(p.content.node.querySelectorAll('.jp-Cell'))
       .indexOf(c.closest('.jp-Cell')),
   }));
@@ -711,18 +743,55 @@ DISCOVER_JS = r"""
 """
 
 
-RESEND_FULL_CODE = """\
-from matplotlib._pylab_helpers import Gcf as _Gcf
-_n = 0
-for _m in _Gcf.get_all_fig_managers():
-    _c = _m.canvas
-    if hasattr(_c, "_force_full") and hasattr(_m, "refresh_all"):
-        _c._force_full = True
-        _c._png_is_old = True
-        _m.refresh_all()
-        _n += 1
-print(_n)
-del _Gcf, _n
+# Prints, as JSON, the current frame of every live figure the expression
+# {objects} names (FigureWidgets, or panels with a ``figure_widget``): its
+# seq, size and the SHA-256 of ``fig.canvas.buffer_rgba()``, the pixels of the
+# last draw or blit (read as they are: no redraw). Without an expression:
+# every live figure in IPython's output history ``Out`` (cell order), then in
+# the notebook's variables. Public attributes only.
+KERNEL_FRAMES_CODE = """\
+def _dlh_kernel_frames():
+    import hashlib, json
+    import numpy as np
+    from IPython import get_ipython
+    from dlcore.live.figure import FigureWidget
+    ns = get_ipython().user_ns
+    objects = {objects}
+    if objects is None:
+        out = ns.get("Out", {{}})
+        objects = [out[k] for k in sorted(out)] + list(ns.values())
+    found, seen = [], set()
+    for obj in objects:
+        w = getattr(obj, "figure_widget", obj)
+        if isinstance(w, FigureWidget) and id(w) not in seen:
+            seen.add(id(w))
+            found.append(w)
+    frames = []
+    for w in found:
+        pixels = np.asarray(w.fig.canvas.buffer_rgba())
+        frames.append({{
+            "sha256": hashlib.sha256(pixels.tobytes()).hexdigest(),
+            "width": int(pixels.shape[1]), "height": int(pixels.shape[0]),
+            "seq": int(w.seq), "ratio": float(w.pixel_ratio),
+        }})
+    print(json.dumps(frames))
+_dlh_kernel_frames()
+del _dlh_kernel_frames
+"""
+
+# Frame pixels (origin bottom-left, like matplotlib's display coordinates)
+# of the point ({x}, {y}) in data coordinates of axes {axes} of the live figure
+# {figure}, as JSON [px, py, frame width, frame height].
+DATA_TO_FRAME_CODE = """\
+def _dlh_to_frame():
+    import json
+    fig = ({figure}).fig
+    ax = fig.axes[{axes}]
+    px, py = ax.transData.transform(({x}, {y}))
+    w, h = fig.canvas.get_width_height()
+    print(json.dumps([float(px), float(py), int(w), int(h)]))
+_dlh_to_frame()
+del _dlh_to_frame
 """
 
 
@@ -858,7 +927,10 @@ class NotebookSession:
         self.wait_kernel_idle(timeout)
         self.page.evaluate(ATTACH_IOPUB_JS)
         # More room for the notebook in screenshots.
-        self.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+        self.page.evaluate(
+            "() => { const s = window.jupyterapp.shell;"
+            " if (typeof s.collapseLeft === 'function') s.collapseLeft(); }"
+        )
 
     def close(self) -> None:
         if self.page is not None:
@@ -1003,22 +1075,77 @@ class NotebookSession:
             [code, timeout * 1000],
         )
 
-    def resend_figures_in_full(self) -> int:
-        """Ask the kernel to send every ipympl figure's CURRENT pixels as one
-        full image (no redraw), and wait until it is painted.
+    def restart_kernel(self, timeout: float = 120.0) -> None:
+        """Restart the kernel (no cell is run again) and wait until it is idle."""
+        self.page.evaluate(
+            "async () => { await window.__dlh.panel.sessionContext.restartKernel(); }"
+        )
+        self.wait_kernel_idle(timeout)
 
-        ipympl normally sends only the pixels that changed since its last
-        image ("diff" mode), so a diff that never reaches the screen leaves
-        stale pixels behind. Comparing a canvas before and after this call
-        tells whether the page shows what the kernel has. Returns the number
-        of figures re-sent.
+    def kernel_frames(self, objects: str | None = None) -> list[dict]:
+        """The kernel's current frame of each live figure, without redrawing.
+
+        ``objects``: a Python expression, in the notebook's namespace, for a
+        list of ``FigureWidget``s or panels; None: every live figure in
+        ``Out`` (cell order), then in the notebook's variables. Each item:
+        ``{sha256, width, height, seq, ratio}``; ``sha256`` is the digest of
+        ``fig.canvas.buffer_rgba()``, comparable to :meth:`page_frames`.
         """
-        out = self.kernel_eval(RESEND_FULL_CODE)
-        self.wait_quiet(quiet_ms=400, timeout=60)
+        code = KERNEL_FRAMES_CODE.format(objects=objects or "None")
+        out = self.kernel_eval(code).strip()
         try:
-            return int(out.strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            return 0
+            return json.loads(out.splitlines()[-1])
+        except (ValueError, IndexError) as e:
+            raise HarnessError(f"no frames from the kernel: {out[-2000:]!r}") from e
+
+    def page_frames(self) -> list[dict]:
+        """Each live figure's canvas in the page, in document order:
+        ``{sha256, width, height, seq, cssWidth, ratio}`` (see
+        :meth:`kernel_frames`)."""
+        return self.page.evaluate(
+            """async () => {
+              const p = window.__dlh.panel;
+              const cs = Array.from(p.node.querySelectorAll('.dlcore-figure canvas'));
+              const out = [];
+              for (const c of cs) out.push(await window.__dlh.canvasDigest(c));
+              return out;
+            }"""
+        )
+
+    def frame_point(self, figure: str, axes: int, x: float, y: float) -> list:
+        """``[px, py, width, height]``: where data point (x, y) of
+        ``figure.fig.axes[axes]`` is in the frame (origin bottom-left);
+        ``figure`` is a Python expression for a panel or ``FigureWidget``."""
+        code = DATA_TO_FRAME_CODE.format(figure=figure, axes=int(axes), x=x, y=y)
+        out = self.kernel_eval(code).strip()
+        try:
+            return json.loads(out.splitlines()[-1])
+        except (ValueError, IndexError) as e:
+            raise HarnessError(f"no point from the kernel: {out[-2000:]!r}") from e
+
+    def click_figure(self, fig: int, px: float, py: float) -> float:
+        """Click figure ``fig``'s canvas at frame pixel (px, py), origin at
+        the bottom-left corner (see :meth:`frame_point`); returns the page
+        time of the click."""
+        canvas = self.page.locator(f'[data-dlh-fig="{fig}"]')
+        canvas.scroll_into_view_if_needed()
+        x, y, hit = self.page.evaluate(
+            """([j, px, py]) => {
+              const c = document.querySelector(`[data-dlh-fig="${j}"]`);
+              const r = c.getBoundingClientRect();
+              const x = r.left + px * r.width / c.width;
+              const y = r.top + (c.height - py) * r.height / c.height;
+              const e = document.elementFromPoint(x, y);
+              const what = e ? e.outerHTML.slice(0, 200) : 'nothing';
+              return [x, y, e === c ? null : what];
+            }""",
+            [fig, px, py],
+        )
+        if hit is not None:
+            raise HarnessError(f"figure {fig} is covered at ({x}, {y}) by {hit}")
+        t = self.page.evaluate("() => performance.now()")
+        self.page.mouse.click(x, y)
+        return t
 
     def errors(self) -> list[dict]:
         return self.page.evaluate(ERRORS_JS)
@@ -1036,7 +1163,7 @@ class NotebookSession:
 
     def figure_locator(self, fig: int):
         return self.page.locator(f'[data-dlh-fig="{fig}"]').locator(
-            "xpath=ancestor::div[contains(@class,'jupyter-matplotlib-figure')][1]"
+            "xpath=ancestor::*[contains(@class,'dlcore-figure')][1]"
         )
 
     def handle_locator(self, slider: int, handle: int = 0):
@@ -1098,10 +1225,45 @@ class NotebookSession:
             page.set_viewport_size(size)
         return dest
 
+    def drag_slider(self, slider: int, fraction: float) -> float:
+        """Drag the slider's handle to ``fraction`` (0: min end, 1: max end)
+        of its track with the mouse; returns the page time of the press.
+
+        For front ends whose shortcuts take the arrow keys before a focused
+        slider sees them (Jupyter Notebook 7 handles keydown in the capture
+        phase: ArrowRight is a command-mode shortcut there).
+        """
+        s = self.page.locator(f'[data-dlh-slider="{slider}"]')
+        s.scroll_into_view_if_needed()
+        box = self.handle_locator(slider).bounding_box()
+        track = s.locator(".noUi-base").bounding_box()
+        x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        if track["height"] > track["width"]:  # vertical: max at the top
+            x1, y1 = x0, track["y"] + (1 - fraction) * track["height"]
+        else:
+            x1, y1 = track["x"] + fraction * track["width"], y0
+        mouse = self.page.mouse
+        mouse.move(x0, y0)
+        t = self.page.evaluate("() => performance.now()")
+        mouse.down()
+        mouse.move(x1, y1, steps=4)
+        mouse.up()
+        return t
+
     def exercise_slider(
-        self, slider: dict, out_dir: Path, *, settle_timeout: float = 60.0
+        self,
+        slider: dict,
+        out_dir: Path,
+        *,
+        settle_timeout: float = 60.0,
+        use_mouse: bool = False,
     ) -> SliderCheck:
-        """Move one slider and check that its figure's pixels changed."""
+        """Move one slider and check that its figure's pixels changed.
+
+        Keys (ArrowRight x5, End, Home; mirrored at the top end), or with
+        ``use_mouse`` drags of the handle (to 80 %, the max end, the min end
+        of the track; mirrored at the top end), until the pixels change.
+        """
         i = slider["index"]
         fig = slider["figure"]
         name = f"slider{i:02d}_{_slug(slider['label'])}"
@@ -1115,15 +1277,21 @@ class NotebookSession:
         # Several steps so the change is visible; back down at the top end.
         attempts = (["ArrowRight"] * 5, ["End"], ["Home"])
         half_step = (slider.get("step") or 0) / 2
-        if slider["now"] >= slider["max"] - half_step:
+        at_top = slider["now"] >= slider["max"] - half_step
+        if at_top:
             attempts = (["ArrowLeft"] * 5, ["Home"], ["End"])
+        if use_mouse:
+            attempts = ([0.2], [0.0], [1.0]) if at_top else ([0.8], [1.0], [0.0])
         for keys in attempts:
             paints0 = self.state()["paints"]
             since = None
             for key in keys:
-                t = self.press(i, key)
+                if use_mouse:
+                    t = self.drag_slider(i, key)
+                else:
+                    t = self.press(i, key)
                 since = t if since is None else since
-            check.keys += keys
+            check.keys += [f"drag to {k:.0%}" for k in keys] if use_mouse else keys
             self.wait_quiet(quiet_ms=500, timeout=settle_timeout, since=since)
             if fig is None:
                 check.changed = self.state()["paints"] > paints0
@@ -1166,7 +1334,7 @@ class NotebookSession:
         m = page.evaluate(
             "async () => { const m = await window.__dlh.m.done; "
             "return {t0: m.t0, t1: m.t1, t2: m.t2, tBusy: m.tBusy, tBuf: m.tBuf, "
-            "tSend: m.tSend, tWs: m.tWs, tDataUrl: m.tDataUrl, "
+            "tSend: m.tSend, tWs: m.tWs, "
             "tKernelSent: m.tKernelSent, "
             "timeout: !!m.timeout}; }"
         )

@@ -7,16 +7,23 @@ For each course notebook (``notebooks/*.ipynb``) and each harness fixture
    has finished and the widgets have painted;
 2. no cell has an error output or a traceback on stderr, and the kernel sent
    no error while the notebook ran (widget callbacks included);
-3. every visible ipympl figure has been painted and is not blank;
+3. every visible live figure (``dlcore.live.figure.FigureWidget``: a
+   ``.dlcore-figure`` canvas) has been painted and is not blank;
 4. for every visible slider: screenshot its figure (the nearest figure after
    it in the same output), press ArrowRight five times (ArrowLeft at the top
    end; End/Home if that changed nothing), wait for the repaint, screenshot
-   again, and require the canvas pixels to differ; sliders without an ipympl
+   again, and require the canvas pixels to differ; sliders without a live
    figure must change something else in their output (an inline image, a
    label); and the kernel must still report no error.
 
+The same check runs in Jupyter Notebook 7 on a notebook with panels and on
+the bare-widget fixture. There the sliders are dragged with the mouse:
+Notebook 7 takes the arrow keys for its command-mode shortcuts before a
+focused slider sees them.
+
 Screenshots go to ``artifacts/browser/<notebook>/`` (``BROWSER_ARTIFACTS``
-overrides the root): ``after_run_all.png`` (the whole notebook) and
+overrides the root; Notebook 7 runs under ``notebook7/``):
+``after_run_all.png`` (the whole notebook) and
 ``sliderNN_<label>_before.png`` / ``_after.png``. ``summary.json`` records the
 sliders found, what was pressed and the timings.
 
@@ -109,15 +116,37 @@ def _blank_after_waiting(nb, fig: int, timeout: float = 15.0) -> bool:
     return False
 
 
-@pytest.mark.parametrize("rel", _notebooks())
-def test_run_all_and_every_slider_repaints(rel, lab, chromium):
-    _skip_if_requirements_missing(rel)
-    out = artifacts_root() / re.sub(r"\.ipynb$", "", rel.split("/", 1)[1])
+def _artifacts(rel: str, front_end: str = "") -> Path:
+    out = artifacts_root() / front_end / re.sub(r"\.ipynb$", "", rel.split("/", 1)[1])
     if rel.startswith("fixtures/"):
         out = out.with_name("fixture_" + out.name)
     out.mkdir(parents=True, exist_ok=True)
-    summary: dict = {"notebook": rel}
-    with NotebookSession(chromium, lab, rel) as nb:
+    return out
+
+
+@pytest.mark.parametrize("rel", _notebooks())
+def test_run_all_and_every_slider_repaints(rel, lab, chromium):
+    _skip_if_requirements_missing(rel)
+    run_all_and_move_every_slider(rel, lab, chromium, _artifacts(rel))
+
+
+NOTEBOOK7_PARAMS = [
+    pytest.param("notebooks/07_exponentially_weighted_averages.ipynb", id="07_ewa"),
+    pytest.param("fixtures/slider_figure.ipynb", id="fixtures/slider_figure"),
+]
+
+
+@pytest.mark.parametrize("rel", NOTEBOOK7_PARAMS)
+def test_run_all_and_every_slider_repaints_in_notebook7(rel, notebook7, chromium):
+    _skip_if_requirements_missing(rel)
+    out = _artifacts(rel, "notebook7")
+    run_all_and_move_every_slider(rel, notebook7, chromium, out, use_mouse=True)
+
+
+def run_all_and_move_every_slider(rel, server, chromium, out, use_mouse=False):
+    """Steps 1-4 of the module docstring for one notebook; asserts."""
+    summary: dict = {"notebook": rel, "app": server.app}
+    with NotebookSession(chromium, server, rel) as nb:
         try:
             run = nb.run_all(timeout=RUN_ALL_TIMEOUT)
             summary["run_all_s"] = round(run.seconds, 2)
@@ -149,7 +178,7 @@ def test_run_all_and_every_slider_repaints(rel, lab, chromium):
                 area_before = None
                 if slider["figure"] is None:
                     area_before = nb.page.evaluate(AREA_SIGNATURE_JS, slider["index"])
-                check = nb.exercise_slider(slider, out)
+                check = nb.exercise_slider(slider, out, use_mouse=use_mouse)
                 if slider["figure"] is None:
                     after = nb.page.evaluate(AREA_SIGNATURE_JS, slider["index"])
                     check.changed = after != area_before
