@@ -20,11 +20,15 @@ import numpy as np
 
 __all__ = [
     "check_array",
+    "check_bool",
     "check_choice",
     "check_finite",
     "check_int",
     "check_key",
+    "check_keys",
+    "check_params",
     "check_range",
+    "check_real",
     "is_concrete",
 ]
 
@@ -39,6 +43,10 @@ def _fmt_interval(lo, hi, lo_closed, hi_closed) -> str:
     right = "]" if hi_closed else ")"
     lo_s = "-inf" if lo is None else f"{lo:g}"
     hi_s = "inf" if hi is None else f"{hi:g}"
+    if lo is None or math.isinf(lo):
+        left = "("
+    if hi is None or math.isinf(hi):
+        right = ")"
     return f"{left}{lo_s}, {hi_s}{right}"
 
 
@@ -53,8 +61,9 @@ def check_range(
 ):
     """Check that a scalar lies in an interval; return it unchanged.
 
-    ``lo``/``hi`` of ``None`` mean unbounded. NaN is always rejected.
-    Tracers pass through unchecked. Arrays are checked element-wise.
+    ``lo``/``hi`` of ``None`` mean unbounded. NaN and ±inf are always
+    rejected: a hyperparameter must be a finite number. Tracers pass through
+    unchecked. Arrays are checked element-wise.
     """
     if not is_concrete(value):
         return value
@@ -69,10 +78,15 @@ def check_range(
         raise TypeError(
             f"{name} must be a real number in {interval}, got {type(value).__name__}"
         ) from None
+    if np.iscomplexobj(value):
+        raise TypeError(f"{name} must be a real number in {interval}, got complex")
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty")
     if np.isnan(arr).any():
         raise ValueError(f"{name} must be a real number in {interval}, got NaN")
+    if np.isinf(arr).any():
+        got = arr[np.isinf(arr)].flat[0]
+        raise ValueError(f"{name} must be a finite number in {interval}, got {got:g}")
     bad = np.zeros(arr.shape, dtype=bool)
     if lo is not None:
         bad |= (arr < lo) if lo_closed else (arr <= lo)
@@ -124,12 +138,18 @@ def check_array(
     a wrong rank or shape. Returns ``x`` unchanged.
     """
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
-        if isinstance(x, (list, tuple, Real)):
-            x_arr = np.asarray(x)
+        if isinstance(x, (list, tuple, Real)) and not isinstance(x, bool):
+            try:
+                x_arr = np.asarray(x)
+            except ValueError:
+                raise TypeError(
+                    f"{name} must be a rectangular array of numbers"
+                ) from None
         else:
             raise TypeError(f"{name} must be an array, got {type(x).__name__}")
     else:
         x_arr = x
+    _check_real_dtype(name, x_arr.dtype)
     if floating and not jnp.issubdtype(x_arr.dtype, jnp.floating):
         raise TypeError(f"{name} must have a floating dtype, got {x_arr.dtype}")
     if ndim is not None:
@@ -145,6 +165,64 @@ def check_array(
             want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
             raise ValueError(f"{name} must have shape {want}, got {tuple(x_arr.shape)}")
     return x
+
+
+def _check_real_dtype(name: str, dtype) -> None:
+    if _is_key_dtype(dtype):
+        kind = "K"
+    elif jnp.issubdtype(dtype, jnp.floating) or jnp.issubdtype(dtype, jnp.integer):
+        kind = "f"  # includes bfloat16, whose NumPy kind is "V"
+    else:
+        kind = np.dtype(dtype).kind
+    if kind not in "biuf":
+        what = {"c": "complex", "O": "object", "U": "string", "S": "bytes"}
+        raise TypeError(
+            f"{name} must hold real numbers (a float or integer array), "
+            f"got dtype {what.get(kind, str(dtype))}"
+        )
+
+
+def _is_key_dtype(dtype) -> bool:
+    return jnp.issubdtype(dtype, jax.dtypes.prng_key)
+
+
+def check_real(name: str, x):
+    """Check that ``x`` is a real number or an array of them; return it.
+
+    Rejects None, strings, bools and complex, object or string arrays with a
+    ``TypeError``. Only the dtype is looked at, so tracers pass (no value is
+    read and nothing recompiles).
+    """
+    if x is None or isinstance(x, (str, bytes, bool)):
+        raise TypeError(
+            f"{name} must be a real number or a float array, got "
+            f"{type(x).__name__} ({x!r})"
+        )
+    if hasattr(x, "dtype"):
+        _check_real_dtype(name, x.dtype)
+        return x
+    if isinstance(x, Real):
+        return x
+    return check_array(name, x)
+
+
+def check_bool(name: str, value) -> bool:
+    """Check that a flag is a Python bool (``True``/``False``); return it."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_params(name: str, params):
+    """Check a dict of real-valued arrays such as ``{"W1": ..., "b1": ...}``."""
+    if not isinstance(params, dict):
+        raise TypeError(
+            f"{name} must be a dict of arrays such as {{'W1': ..., 'b1': ...}}, "
+            f"got {type(params).__name__}"
+        )
+    for k, v in params.items():
+        check_array(f"{name}[{k!r}]", v)
+    return params
 
 
 def check_finite(name: str, x):
@@ -172,13 +250,45 @@ def check_key(name: str, key):
     if not hasattr(key, "dtype"):
         raise TypeError(f"{name} must be a JAX PRNG key, got {type(key).__name__}")
     if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
-        return key
-    if key.dtype == jnp.uint32 and key.shape[-1:] == (2,):
-        return key
-    raise TypeError(
-        f"{name} must be a JAX PRNG key from jax.random.key or jax.random.PRNGKey, "
-        f"got an array of dtype {key.dtype} and shape {tuple(key.shape)}"
-    )
+        batch = tuple(key.shape)
+    elif key.dtype == jnp.uint32 and key.shape[-1:] == (2,):
+        batch = tuple(key.shape[:-1])
+    else:
+        raise TypeError(
+            f"{name} must be a JAX PRNG key from jax.random.key or "
+            f"jax.random.PRNGKey, got an array of dtype {key.dtype} and shape "
+            f"{tuple(key.shape)}"
+        )
+    if batch:
+        raise ValueError(
+            f"{name} must be one PRNG key, got a batch of keys of shape {batch}; "
+            f"pick one (e.g. keys[0]) or use the function's batched version"
+        )
+    return key
+
+
+def check_keys(name: str, keys) -> int:
+    """Check a 1-D batch of PRNG keys (from ``jax.random.split``); return N."""
+    if keys is None or not hasattr(keys, "dtype"):
+        raise TypeError(
+            f"{name} must be a batch of PRNG keys from jax.random.split(key, N), "
+            f"got {type(keys).__name__}"
+        )
+    if jnp.issubdtype(keys.dtype, jax.dtypes.prng_key):
+        batch = tuple(keys.shape)
+    elif keys.dtype == jnp.uint32 and keys.shape[-1:] == (2,):
+        batch = tuple(keys.shape[:-1])
+    else:
+        raise TypeError(
+            f"{name} must be a batch of PRNG keys from jax.random.split(key, N), "
+            f"got an array of dtype {keys.dtype} and shape {tuple(keys.shape)}"
+        )
+    if len(batch) != 1 or batch[0] < 1:
+        raise ValueError(
+            f"{name} must be a 1-D batch of N >= 1 PRNG keys "
+            f"(jax.random.split(key, N)), got batch shape {batch}"
+        )
+    return batch[0]
 
 
 def isfinite_float(x) -> bool:

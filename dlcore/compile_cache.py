@@ -48,8 +48,8 @@ import platform
 from pathlib import Path
 
 ENV = "DLCORE_COMPILE_CACHE"
-OFF = frozenset({"0", "off", "false", "no"})
-ON = frozenset({"1", "on", "true", "yes"})  # the default directory
+_OFF = frozenset({"0", "off", "false", "no"})
+_ON = frozenset({"1", "on", "true", "yes"})  # the default directory
 # Every program is kept, however quick its compile: keeping only those over
 # 0.1 s left a warm Run All of the notebooks 1.5x faster than none, keeping all
 # 2.0x (benchmarks/bench_startup.py, two runs; see the README).
@@ -59,7 +59,9 @@ MIN_COMPILE_SECS = 0.0
 MAX_BYTES = 512 * 2**20
 
 __all__ = [
+    "ENV",
     "MAX_BYTES",
+    "MIN_COMPILE_SECS",
     "cpu_description",
     "default_dir",
     "enable",
@@ -68,7 +70,12 @@ __all__ = [
 
 
 def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
-    """The processor's architecture, model name and flags (Linux), as text."""
+    """The processor's architecture, model name and flags (Linux), as text.
+
+    ``cpuinfo`` is the path of the file to read (a missing file is skipped).
+    """
+    if not isinstance(cpuinfo, (str, os.PathLike)):
+        raise TypeError(f"cpuinfo must be a path, got {type(cpuinfo).__name__}")
     parts = [platform.machine(), platform.processor()]
     try:
         with open(cpuinfo, encoding="utf-8", errors="replace") as f:
@@ -89,7 +96,14 @@ def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
 
 
 def machine_tag(description: str | None = None) -> str:
-    """12 hex digits that differ between CPUs with different features."""
+    """12 hex digits that differ between CPUs with different features.
+
+    ``description`` is the text to hash (None: :func:`cpu_description`).
+    """
+    if description is not None and not isinstance(description, str):
+        raise TypeError(
+            f"description must be a str or None, got {type(description).__name__}"
+        )
     text = cpu_description() if description is None else description
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
@@ -131,17 +145,22 @@ def enable(path: str | os.PathLike | None = None) -> str | None:
       The cache directory in use, or None when the cache is off (switched off
       through ``DLCORE_COMPILE_CACHE``, or the directory is not writable).
     """
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"path must be a directory path (str or os.PathLike) or None, "
+            f"got {type(path).__name__}"
+        )
     import jax
 
     setting = os.environ.get(ENV, "").strip()
     word = setting.lower()
-    if path is None and word in OFF:
+    if path is None and word in _OFF:
         return None
     already = jax.config.jax_compilation_cache_dir
     if already:
         return already
     if path is None:
-        path = default_dir() if word in ON or not word else setting
+        path = default_dir() if word in _ON or not word else setting
     target = Path(path).expanduser()
     if not _writable_dir(target):
         return None

@@ -311,9 +311,11 @@ def load_digits():
 
 
 def _check_XY(X, Y):
-    """Check X (n_x, m) and Y (n_y, m); return them as arrays, and m."""
+    """Check X (n_x, m) and Y (n_y, m), real and finite; return them and m."""
     check_array("X", X, ndim=2)
     check_array("Y", Y, ndim=2)
+    check_finite("X", X)
+    check_finite("Y", Y)
     X, Y = jnp.asarray(X), jnp.asarray(Y)
     m = X.shape[1]
     if Y.shape[1] != m:

@@ -33,6 +33,7 @@ from dlcore._checks import (
     check_array,
     check_choice,
     check_finite,
+    check_key,
     check_range,
     is_concrete,
 )
@@ -58,9 +59,10 @@ def relative_error(a, b) -> float:
     """‖a − b‖₂ / (‖a‖₂ + ‖b‖₂), computed in float64; 0.0 when both are zero.
 
     ``a`` and ``b`` are arrays, or dicts of arrays with the same keys and shapes
-    (all blocks are then concatenated, as θ is).
+    (all blocks are then concatenated, as θ is). Raises ``TypeError`` for
+    None or non-real entries, ``ValueError`` for different sizes.
     """
-    a, b = _flat(a), _flat(b)
+    a, b = _flat("a", a), _flat("b", b)
     if a.shape != b.shape:
         raise ValueError(
             f"a and b must have the same number of entries, got {a.size} and {b.size}"
@@ -69,8 +71,13 @@ def relative_error(a, b) -> float:
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
 
 
-def _flat(x) -> np.ndarray:
-    leaves = [np.ravel(np.asarray(v, dtype=np.float64)) for v in jax.tree.leaves(x)]
+def _flat(name: str, x) -> np.ndarray:
+    if x is None:
+        raise TypeError(f"{name} must be an array or a dict of arrays, got None")
+    leaves = jax.tree.leaves(x)
+    for v in leaves:
+        check_array(name, v)
+    leaves = [np.ravel(np.asarray(v, dtype=np.float64)) for v in leaves]
     return np.concatenate(leaves) if leaves else np.zeros(0)
 
 
@@ -89,6 +96,7 @@ def numerical_grad(loss_fn, params, eps=1e-7, *, method="two_sided", dtype=jnp.f
     ``jax.vmap``, so only a 256 × n slice of the identity ever exists.
     Returns NumPy arrays, so float64 results stay float64 after the call.
     """
+    _check_loss_fn(loss_fn)
     check_range("eps", eps, 0, 1, lo_closed=False, hi_closed=False)
     check_choice("method", method, ("two_sided", "one_sided"))
     dtype = np.dtype(dtype)
@@ -191,6 +199,7 @@ def grad_check(
     truthy ``dropout`` and ``keep_prob`` < 1, or if two evaluations of J(θ)
     disagree.
     """
+    _check_loss_fn(loss_fn)
     check_range("eps", eps, 0, 1, lo_closed=False, hi_closed=False)
     check_range("threshold", threshold, 0, None, lo_closed=False)
     _check_params(params)
@@ -245,6 +254,15 @@ def _check_params(params):
         )
     for k, v in params.items():
         check_array(f"params[{k!r}]", v, floating=True)
+        check_finite(f"params[{k!r}]", v)
+
+
+def _check_loss_fn(loss_fn):
+    if not callable(loss_fn):
+        raise TypeError(
+            "loss_fn must be callable (a function params -> J), got "
+            f"{type(loss_fn).__name__}"
+        )
 
 
 def _check_grads(grads, params):
@@ -316,6 +334,18 @@ def check_model(
     """
     from dlcore import model
 
+    model._check_config(config)
+    check_array("X", X, ndim=2, floating=True)
+    check_finite("X", X)
+    check_array("Y", Y, ndim=2)
+    check_finite("Y", Y)
+    if backward is not None and not callable(backward):
+        raise TypeError(
+            "backward must be callable like dlcore.model.backward, got "
+            f"{type(backward).__name__}"
+        )
+    if key is not None:
+        check_key("key", key)
     backward = model.backward if backward is None else backward
     if key is None and config.uses_dropout:
         key = jax.random.key(0)

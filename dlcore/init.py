@@ -46,8 +46,16 @@ SCHEMES = ("zeros", "constant", "normal", "xavier", "he", "glorot")
 
 
 def std(scheme: str, n_prev: int, n: int, scale: float = 1.0) -> float:
-    """Standard deviation of ``W{l}`` entries for a random scheme (see table)."""
+    """Standard deviation of ``W{l}`` entries for a random scheme (see table).
+
+    Arguments: ``scheme`` one of ``SCHEMES``; ``n_prev`` = n[l-1] and ``n`` =
+    n[l], integers >= 1; ``scale`` a finite number >= 0.
+    Raises ``ValueError``/``TypeError`` naming the bad argument.
+    """
     check_choice("scheme", scheme, SCHEMES)
+    n_prev = check_int("n_prev", n_prev, lo=1)
+    n = check_int("n", n, lo=1)
+    check_range("scale", scale, 0.0, None)
     base = {
         "zeros": 0.0,
         "constant": 0.0,
@@ -59,7 +67,7 @@ def std(scheme: str, n_prev: int, n: int, scale: float = 1.0) -> float:
     return scale * base
 
 
-def check_layer_dims(layer_dims: Sequence[int]) -> tuple[int, ...]:
+def _check_layer_dims(layer_dims: Sequence[int]) -> tuple[int, ...]:
     """Validate ``[n0, ..., nL]``: at least one layer, every width ≥ 1."""
     if isinstance(layer_dims, (str, bytes)) or not isinstance(layer_dims, Sequence):
         raise TypeError(
@@ -102,14 +110,20 @@ def initialize(
     Returns:
       A flat dict of arrays: ``W{l}`` ``(n[l], n[l-1])``, and either
       ``b{l}`` ``(n[l], 1)`` or ``gamma{l}``, ``beta{l}`` ``(n[l], 1)``.
+
+    Raises:
+      TypeError / ValueError naming the argument: a missing key or a batch of
+      keys, widths that are not integers >= 1, an unknown scheme, a negative
+      or non-finite ``scale`` or ``c``, non-bool flags, a non-float dtype.
     """
     check_key("key", key)
-    dims = check_layer_dims(layer_dims)
+    dims = _check_layer_dims(layer_dims)
     check_choice("scheme", scheme, SCHEMES)
     check_range("scale", scale, 0.0, None)
     check_range("c", c)
     L = len(dims) - 1
-    bn = normalize_flags("batchnorm", batchnorm, L - 1)
+    bn = _normalize_flags("batchnorm", batchnorm, L - 1)
+    _check_float_dtype("dtype", dtype)
 
     params = {}
     keys = jax.random.split(key, L)
@@ -132,14 +146,34 @@ def initialize(
     return params
 
 
-def normalize_flags(name: str, flags, n: int) -> tuple[bool, ...]:
+def _normalize_flags(name: str, flags, n: int) -> tuple[bool, ...]:
     """Turn a bool or a per-layer sequence of bools into a tuple of length n."""
     if isinstance(flags, bool):
         return (flags,) * n
-    flags = tuple(flags)
-    if len(flags) != n or not all(isinstance(f, bool) for f in flags):
-        raise ValueError(
-            f"{name} must be a bool or a list of {n} bools (one per hidden "
+    if not isinstance(flags, (list, tuple)) or not all(
+        isinstance(f, bool) for f in flags
+    ):
+        raise TypeError(
+            f"{name} must be True/False or a list of {n} bools (one per hidden "
             f"layer), got {flags!r}"
         )
+    flags = tuple(flags)
+    if len(flags) != n:
+        raise ValueError(
+            f"{name} must be a bool or a list of {n} bools (one per hidden "
+            f"layer), got {len(flags)}: {flags!r}"
+        )
     return flags
+
+
+def _check_float_dtype(name: str, dtype):
+    """Check that ``dtype`` names a floating dtype (float16/32/64)."""
+    try:
+        ok = jnp.issubdtype(jnp.dtype(dtype), jnp.floating)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise TypeError(
+            f"{name} must be a floating dtype such as float32, got {dtype!r}"
+        )
+    return dtype

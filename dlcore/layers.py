@@ -12,7 +12,15 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from dlcore._checks import check_array, check_key, check_range
+from dlcore._checks import (
+    check_array,
+    check_bool,
+    check_int,
+    check_key,
+    check_range,
+    check_real,
+)
+from dlcore.init import _check_float_dtype
 
 __all__ = [
     "BNCache",
@@ -57,7 +65,19 @@ def dense_backward(dZ, A_prev, W):
       dW = (1/m) dZ A_prevᵀ          (n[l], n[l-1])
       db = (1/m) Σ_i dZ(:, i)        (n[l], 1)
       dA_prev = Wᵀ dZ                (n[l-1], m)
+
+    Raises ``TypeError`` for a non-real array and ``ValueError`` when the
+    shapes do not match the ones above.
     """
+    check_array("dZ", dZ, ndim=2)
+    check_array("A_prev", A_prev, ndim=2)
+    check_array("W", W, ndim=2)
+    if dZ.shape[1] != A_prev.shape[1] or W.shape != (dZ.shape[0], A_prev.shape[0]):
+        raise ValueError(
+            "dZ (n[l], m), A_prev (n[l-1], m) and W (n[l], n[l-1]) do not match: "
+            f"got dZ {tuple(dZ.shape)}, A_prev {tuple(A_prev.shape)}, "
+            f"W {tuple(W.shape)}"
+        )
     m = A_prev.shape[1]
     dW = (dZ @ A_prev.T) / m
     db = jnp.sum(dZ, axis=1, keepdims=True) / m
@@ -78,8 +98,9 @@ def dropout_forward(a, keep_prob, *, key=None, train: bool = True):
     ``keep_prob`` in (0, 1] may be a traced value (a slider).
     Returns ``(y, mask)``; ``mask`` has the dtype of ``a``.
     """
+    a = jnp.asarray(check_real("a", a))
     check_range("keep_prob", keep_prob, 0.0, 1.0, lo_closed=False)
-    if not train:
+    if not check_bool("train", train):
         return a, jnp.ones_like(a)
     check_key("key", key)
     mask = (jax.random.uniform(key, a.shape) < keep_prob).astype(a.dtype)
@@ -87,7 +108,17 @@ def dropout_forward(a, keep_prob, *, key=None, train: bool = True):
 
 
 def dropout_backward(dy, mask, keep_prob):
-    """da = dy * mask / keep_prob: gradients flow only through kept units."""
+    """da = dy * mask / keep_prob: gradients flow only through kept units.
+
+    ``dy`` and ``mask`` are real arrays of one shape; keep_prob in (0, 1].
+    """
+    check_array("dy", dy)
+    check_array("mask", mask)
+    if jnp.shape(dy) != jnp.shape(mask):
+        raise ValueError(
+            f"mask must have the shape of dy, got mask {jnp.shape(mask)} and "
+            f"dy {jnp.shape(dy)}"
+        )
     check_range("keep_prob", keep_prob, 0.0, 1.0, lo_closed=False)
     return dy * mask / keep_prob
 
@@ -109,8 +140,22 @@ class BNCache(NamedTuple):
     gamma: jax.Array  # (n, 1)
 
 
+def _check_bn_state(bn_state, n: int) -> BNState:
+    if not (isinstance(bn_state, tuple) and len(bn_state) == 2):
+        raise TypeError(
+            "bn_state must be a BNState(mean, var) such as bn_init_state(n), "
+            f"got {type(bn_state).__name__}"
+        )
+    mean, var = bn_state
+    check_array("bn_state.mean", mean, shape=(n, 1))
+    check_array("bn_state.var", var, shape=(n, 1))
+    return bn_state if isinstance(bn_state, BNState) else BNState(mean, var)
+
+
 def bn_init_state(n: int, dtype=jnp.float32) -> BNState:
-    """Running mean 0 and running variance 1 for a layer of width n."""
+    """Running mean 0 and running variance 1 for a layer of width n >= 1."""
+    n = check_int("n", n, lo=1)
+    _check_float_dtype("dtype", dtype)
     return BNState(jnp.zeros((n, 1), dtype), jnp.ones((n, 1), dtype))
 
 
@@ -152,6 +197,8 @@ def batchnorm_forward(
     check_array("beta", beta, shape=(n, 1))
     check_range("eps", eps, 0.0, None, lo_closed=False)
     check_range("momentum", momentum, 0.0, 1.0, hi_closed=False)
+    train = check_bool("train", train)
+    bn_state = _check_bn_state(bn_state, n)
     if not train:
         inv_std = jax.lax.rsqrt(bn_state.var + eps)
         return gamma * (z - bn_state.mean) * inv_std + beta, None, bn_state
@@ -193,7 +240,13 @@ def batchnorm_backward(dout, cache: BNCache):
             "batchnorm_backward needs the cache of a train-mode forward pass "
             "(eval mode uses fixed running statistics and returns no cache)"
         )
+    if not isinstance(cache, BNCache):
+        raise TypeError(
+            "cache must be the BNCache returned by batchnorm_forward, got "
+            f"{type(cache).__name__}"
+        )
     zc, z_norm, inv_std, gamma = cache
+    check_array("dout", dout, shape=tuple(zc.shape))
     m = zc.shape[1]
     dbeta = jnp.sum(dout, axis=1, keepdims=True)
     dgamma = jnp.sum(dout * z_norm, axis=1, keepdims=True)

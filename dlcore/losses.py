@@ -13,7 +13,13 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from dlcore._checks import check_array, check_range
+from dlcore._checks import (
+    check_array,
+    check_int,
+    check_params,
+    check_range,
+    check_real,
+)
 
 __all__ = [
     "binary_cross_entropy",
@@ -48,6 +54,7 @@ def binary_cross_entropy(AL, Y, clip: float = 1e-7):
     training code. The gradient the lecture uses is dZ = A − Y (per example).
     """
     _check_pair(AL, Y)
+    check_range("clip", clip, 0.0, 0.5, lo_closed=False, hi_closed=False)
     a = jnp.clip(AL, clip, 1.0 - clip)
     return -jnp.mean(jnp.sum(Y * jnp.log(a) + (1 - Y) * jnp.log1p(-a), axis=0))
 
@@ -66,6 +73,7 @@ def binary_cross_entropy_from_logits(Z, Y):
 def cross_entropy(A, Y, clip: float = 1e-12):
     """J = −(1/m) Σ_i Σ_k y_k log a_k, with A = softmax output ``(C, m)``."""
     _check_pair(A, Y, "A")
+    check_range("clip", clip, 0.0, 1.0, lo_closed=False, hi_closed=False)
     return -jnp.mean(jnp.sum(Y * jnp.log(jnp.clip(A, clip, 1.0)), axis=0))
 
 
@@ -101,6 +109,11 @@ def mse(AL, Y):
 # -------------------------------------------------------- regularisation ---
 def weight_names(params: dict) -> list[str]:
     """The keys of the weight matrices W1..WL (biases, γ and β are excluded)."""
+    if not isinstance(params, dict):
+        raise TypeError(
+            f"params must be a dict such as {{'W1': ..., 'b1': ...}}, "
+            f"got {type(params).__name__}"
+        )
     return sorted(
         (k for k in params if k.startswith("W") and k[1:].isdigit()),
         key=lambda k: int(k[1:]),
@@ -108,26 +121,40 @@ def weight_names(params: dict) -> list[str]:
 
 
 def l2_penalty(params: dict, lambd, m: int):
-    """(λ / 2m) Σ_l ‖W{l}‖_F². Biases (and BN's γ, β) are not penalised."""
+    """(λ / 2m) Σ_l ‖W{l}‖_F². Biases (and BN's γ, β) are not penalised.
+
+    ``lambd`` is a finite λ >= 0 (may be traced), ``m`` an integer >= 1.
+    """
+    check_params("params", params)
     check_range("lambd", lambd, 0.0, None)
-    check_range("m", m, 0.0, None, lo_closed=False)
+    m = check_int("m", m, lo=1)
     total = sum(jnp.sum(jnp.square(params[k])) for k in weight_names(params))
     return lambd / (2.0 * m) * total
 
 
 def l2_grad(W, lambd, m: int):
     """∂/∂W of the L2 term: (λ/m) W. It is added to dW once, nowhere else."""
+    check_real("W", W)
+    check_range("lambd", lambd, 0.0, None)
+    m = check_int("m", m, lo=1)
     return (lambd / m) * W
 
 
 def l1_penalty(params: dict, lambd, m: int):
-    """(λ / 2m) Σ_l Σ |W{l}|, the lecture's L1 form (drives weights to 0)."""
+    """(λ / 2m) Σ_l Σ |W{l}|, the lecture's L1 form (drives weights to 0).
+
+    ``lambd`` is a finite λ >= 0 (may be traced), ``m`` an integer >= 1.
+    """
+    check_params("params", params)
     check_range("lambd", lambd, 0.0, None)
-    check_range("m", m, 0.0, None, lo_closed=False)
+    m = check_int("m", m, lo=1)
     total = sum(jnp.sum(jnp.abs(params[k])) for k in weight_names(params))
     return lambd / (2.0 * m) * total
 
 
 def l1_grad(W, lambd, m: int):
     """∂/∂W of the L1 term: (λ/2m) sign(W) (0 at W = 0, like jax.grad)."""
+    check_real("W", W)
+    check_range("lambd", lambd, 0.0, None)
+    m = check_int("m", m, lo=1)
     return (lambd / (2.0 * m)) * jnp.sign(W)

@@ -32,10 +32,24 @@ import jax
 import jax.numpy as jnp
 
 from dlcore import activations, layers, losses
-from dlcore._checks import check_array, check_choice, check_key, check_range
-from dlcore.init import check_layer_dims, initialize, normalize_flags
+from dlcore._checks import (
+    check_array,
+    check_bool,
+    check_choice,
+    check_finite,
+    check_key,
+    check_range,
+    is_concrete,
+)
+from dlcore.init import (
+    _check_float_dtype,
+    _check_layer_dims,
+    _normalize_flags,
+    initialize,
+)
 
 __all__ = [
+    "LayerCache",
     "LayerStats",
     "MLPConfig",
     "accuracy",
@@ -49,14 +63,34 @@ __all__ = [
     "predict",
 ]
 
-HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
-OUTPUT_LOSS = {"sigmoid": "bce", "softmax": "ce", "linear": "mse"}
+_HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
+_OUTPUT_LOSS = {"sigmoid": "bce", "softmax": "ce", "linear": "mse"}
 
 
-def _is_number(x) -> bool:
-    return isinstance(x, (int, float)) or (
-        hasattr(x, "dtype") and getattr(x, "ndim", 1) == 0
-    )
+def _check_traced_field(name: str, value, lo, hi, **closed):
+    """Check a traced field of MLPConfig when it holds a user's value.
+
+    JAX rebuilds the config with tracers, and with placeholder objects while
+    it works out ``vmap`` axes; those pass. None, strings, bools and complex
+    numbers are always the user's mistake.
+    """
+    if value is None or isinstance(value, (str, bytes, bool, complex)):
+        raise TypeError(
+            f"{name} must be a real number, got {type(value).__name__} ({value!r})"
+        )
+    if isinstance(value, (int, float)) or (
+        hasattr(value, "dtype") and is_concrete(value)
+    ):
+        check_range(name, value, lo, hi, **closed)
+
+
+def _check_config(config):
+    if not isinstance(config, MLPConfig):
+        raise TypeError(
+            "config must be an MLPConfig, e.g. MLPConfig(layer_dims=(2, 8, 1)), "
+            f"got {type(config).__name__}"
+        )
+    return config
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +122,7 @@ class MLPConfig:
     bn_momentum: float = 0.9
 
     def __post_init__(self):
-        dims = check_layer_dims(self.layer_dims)
+        dims = _check_layer_dims(self.layer_dims)
         L = len(dims) - 1
         hidden = self.hidden
         if isinstance(hidden, str):
@@ -100,8 +134,8 @@ class MLPConfig:
                 f"(one per hidden layer), got {list(hidden)}"
             )
         for h in hidden:
-            check_choice("hidden activation", h, HIDDEN_ACTIVATIONS)
-        check_choice("output activation", self.output, OUTPUT_LOSS)
+            check_choice("hidden activation", h, _HIDDEN_ACTIVATIONS)
+        check_choice("output activation", self.output, _OUTPUT_LOSS)
         if self.output == "sigmoid" and dims[-1] != 1:
             raise ValueError(
                 f"a sigmoid output needs n[L] = 1 unit, got {dims[-1]}; "
@@ -111,12 +145,10 @@ class MLPConfig:
         set_ = object.__setattr__
         set_(self, "layer_dims", dims)
         set_(self, "hidden", hidden)
-        set_(self, "batchnorm", normalize_flags("batchnorm", self.batchnorm, L - 1))
-        set_(self, "dropout", normalize_flags("dropout", self.dropout, L - 1))
-        if _is_number(self.keep_prob):
-            check_range("keep_prob", self.keep_prob, 0.0, 1.0, lo_closed=False)
-        if _is_number(self.lambd):
-            check_range("lambd", self.lambd, 0.0, None)
+        set_(self, "batchnorm", _normalize_flags("batchnorm", self.batchnorm, L - 1))
+        set_(self, "dropout", _normalize_flags("dropout", self.dropout, L - 1))
+        _check_traced_field("keep_prob", self.keep_prob, 0.0, 1.0, lo_closed=False)
+        _check_traced_field("lambd", self.lambd, 0.0, None)
         check_range("bn_eps", self.bn_eps, 0.0, None, lo_closed=False)
         check_range("bn_momentum", self.bn_momentum, 0.0, 1.0, hi_closed=False)
 
@@ -132,7 +164,7 @@ class MLPConfig:
 
     @property
     def loss_name(self) -> str:
-        return OUTPUT_LOSS[self.output]
+        return _OUTPUT_LOSS[self.output]
 
     @property
     def uses_dropout(self) -> bool:
@@ -163,6 +195,7 @@ def init_params(
     key, config: MLPConfig, scheme: str = "he", scale: float = 1.0, **kw
 ) -> dict:
     """``dlcore.init.initialize`` with the widths and BN flags of ``config``."""
+    _check_config(config)
     return initialize(
         key, config.layer_dims, scheme, scale, batchnorm=config.batchnorm, **kw
     )
@@ -170,11 +203,27 @@ def init_params(
 
 def init_state(config: MLPConfig, dtype=jnp.float32) -> dict:
     """Running BN statistics ``{l: BNState}`` for each BN layer (empty without BN)."""
+    _check_config(config)
+    _check_float_dtype("dtype", dtype)
     return {
         l: layers.bn_init_state(config.layer_dims[l], dtype)
         for l in range(1, config.L)
         if config.batchnorm[l - 1]
     }
+
+
+def _check_call(params, X, config, train, state):
+    """The checks of every public entry point, before anything is compiled."""
+    _check_config(config)
+    _check_params(params, config)
+    check_array("X", X, ndim=2, floating=True)
+    check_finite("X", X)
+    check_bool("train", train)
+    if state is not None and not isinstance(state, dict):
+        raise TypeError(
+            "state must be None or the dict {l: BNState} from init_state or a "
+            f"previous call, got {type(state).__name__}"
+        )
 
 
 class LayerCache(NamedTuple):
@@ -190,6 +239,8 @@ class LayerCache(NamedTuple):
 def _check_params(params: dict, config: MLPConfig):
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict, got {type(params).__name__}")
+    for k, v in params.items():
+        check_array(f"params[{k!r}]", v)
     for l in range(1, config.L + 1):
         n, n_prev = config.layer_dims[l], config.layer_dims[l - 1]
         bn = l < config.L and config.batchnorm[l - 1]
@@ -276,7 +327,15 @@ def forward(params, X, config: MLPConfig, *, key=None, train=True, state=None):
     Returns:
       ``(AL, caches, new_state)``: the output ``(n[L], m)``, one ``LayerCache``
       per layer, and the updated BN statistics.
+
+    Raises:
+      TypeError / ValueError naming the argument: ``config`` not an
+      MLPConfig, ``params`` missing a block or of the wrong shape, ``X`` not a
+      2-D float array with n0 rows or holding NaN/inf, a non-bool ``train``,
+      a missing key or a batch of keys when dropout is on. Traced ``X`` and
+      ``params`` (inside jit, grad or vmap) are checked by shape and dtype only.
     """
+    _check_call(params, X, config, train, state)
     return _forward_jit(params, X, config, key, train, state)
 
 
@@ -331,7 +390,18 @@ def backward(AL, Y, caches, config: MLPConfig, params: dict) -> dict:
     """
     check_array("AL", AL, ndim=2)
     check_array("Y", Y, shape=tuple(AL.shape))
-    return _backward_jit(AL, Y, caches, config, params)
+    _check_config(config)
+    _check_params(params, config)
+    if not (
+        isinstance(caches, (tuple, list))
+        and len(caches) == config.L
+        and all(isinstance(c, LayerCache) for c in caches)
+    ):
+        raise TypeError(
+            f"caches must be the {config.L} LayerCache(s) returned by forward, "
+            f"got {type(caches).__name__}"
+        )
+    return _backward_jit(AL, Y, tuple(caches), config, params)
 
 
 def _data_cost(ZL, Y, config: MLPConfig):
@@ -365,7 +435,14 @@ _cost_and_state_jit = jax.jit(_cost_and_state, static_argnames=("train",))
 
 
 def cost_and_state(params, X, Y, config, *, key=None, train=True, state=None):
-    """``(J, new_state)``: the cost and the BN statistics after this batch."""
+    """``(J, new_state)``: the cost and the BN statistics after this batch.
+
+    Arguments as for :func:`forward`, plus ``Y`` ``(n[L], m)``, real and
+    finite. Raises ``TypeError``/``ValueError`` naming the bad argument.
+    """
+    _check_call(params, X, config, train, state)
+    check_array("Y", Y, ndim=2)
+    check_finite("Y", Y)
     return _cost_and_state_jit(params, X, Y, config, key, train, state)
 
 
@@ -385,10 +462,25 @@ def predict(params, X, config: MLPConfig, *, state=None):
 
 
 def accuracy(AL, Y):
-    """Fraction of correct predictions: threshold 0.5 for (1, m), argmax for (C, m)."""
+    """Fraction of correct predictions: threshold 0.5 for (1, m), argmax for (C, m).
+
+    ``AL`` and ``Y`` are real arrays of one shape ``(n[L], m)``. NaN never
+    vanishes: if ``AL`` holds a NaN (a net that has blown up) the accuracy
+    is NaN, not the fraction of the other columns.
+    """
+    check_array("AL", AL, ndim=2)
+    check_array("Y", Y, ndim=2)
+    if jnp.shape(AL) != jnp.shape(Y):
+        raise ValueError(
+            f"AL and Y must have the same shape (n[L], m), got {jnp.shape(AL)} "
+            f"and {jnp.shape(Y)}"
+        )
+    AL, Y = jnp.asarray(AL), jnp.asarray(Y)
     if AL.shape[0] == 1:
-        return jnp.mean((AL > 0.5) == (Y > 0.5))
-    return jnp.mean(jnp.argmax(AL, axis=0) == jnp.argmax(Y, axis=0))
+        acc = jnp.mean((AL > 0.5) == (Y > 0.5))
+    else:
+        acc = jnp.mean(jnp.argmax(AL, axis=0) == jnp.argmax(Y, axis=0))
+    return jnp.where(jnp.any(jnp.isnan(AL)), jnp.nan, acc)
 
 
 class LayerStats(NamedTuple):
@@ -428,4 +520,7 @@ def layer_stats(params, X, Y, config: MLPConfig, *, key=None) -> LayerStats:
     overflowed: plotting code must show those, not hide them. Works under
     ``jax.vmap`` over parameter sets (e.g. several seeds).
     """
+    _check_call(params, X, config, True, None)
+    check_array("Y", Y, ndim=2)
+    check_finite("Y", Y)
     return _layer_stats_jit(params, X, Y, config, key)

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from dlcore._checks import check_range
+from dlcore._checks import check_array, check_bool, check_range
 
 __all__ = [
     "AdamState",
@@ -101,6 +101,23 @@ class AdamState(NamedTuple):
 # ----------------------------------------------------------------------------
 
 
+def _check_tree(name: str, tree):
+    """Check a pytree of real arrays (params, grads, updates); return it.
+
+    Only dtypes are read, so traced trees pass and nothing recompiles.
+    NaN entries are allowed: they show up in the result (a diverging run
+    must be visible, not hidden).
+    """
+    if tree is None:
+        raise TypeError(
+            f"{name} must be a pytree of arrays such as {{'W1': ..., 'b1': ...}}, "
+            "got None"
+        )
+    for leaf in jax.tree.leaves(tree):
+        check_array(name, leaf)
+    return tree
+
+
 def _check_positive(name: str, value):
     return check_range(name, value, 0, math.inf, lo_closed=False, hi_closed=False)
 
@@ -146,7 +163,18 @@ def _descent(lr, direction, grads):
 
 
 def apply_updates(params, updates):
-    """Return ``params + updates`` leaf by leaf; each param keeps its dtype."""
+    """Return ``params + updates`` leaf by leaf; each param keeps its dtype.
+
+    ``params`` and ``updates`` are pytrees of real arrays with the same
+    structure (``TypeError``/``ValueError`` otherwise).
+    """
+    _check_tree("params", params)
+    _check_tree("updates", updates)
+    if jax.tree.structure(params) != jax.tree.structure(updates):
+        raise ValueError(
+            "params and updates must have the same structure, got "
+            f"{jax.tree.structure(params)} and {jax.tree.structure(updates)}"
+        )
     return jax.tree.map(lambda p, u: (p + u).astype(p.dtype), params, updates)
 
 
@@ -164,11 +192,12 @@ def gd(learning_rate) -> GradientTransformation:
     _check_learning_rate(learning_rate)
 
     def init(params):
-        del params
+        _check_tree("params", params)
         return ScaleState(count=_zero_count())
 
     def update(grads, state, params=None):
         del params
+        _check_tree("grads", grads)
         lr = _lr_at(learning_rate, state.count)
         return _descent(lr, grads, grads), ScaleState(count=state.count + 1)
 
@@ -204,10 +233,12 @@ def momentum(learning_rate, beta=0.9) -> GradientTransformation:
     _check_beta("beta", beta)
 
     def init(params):
+        _check_tree("params", params)
         return MomentumState(count=_zero_count(), v=_zeros_like(params))
 
     def update(grads, state, params=None):
         del params
+        _check_tree("grads", grads)
         v = _ewa(state.v, grads, beta)
         lr = _lr_at(learning_rate, state.count)
         return _descent(lr, v, grads), MomentumState(count=state.count + 1, v=v)
@@ -236,10 +267,12 @@ def rmsprop(learning_rate, beta=0.9, eps=1e-8) -> GradientTransformation:
     _check_eps(eps)
 
     def init(params):
+        _check_tree("params", params)
         return RMSPropState(count=_zero_count(), s=_zeros_like(params))
 
     def update(grads, state, params=None):
         del params
+        _check_tree("grads", grads)
         s = _ewa(state.s, jax.tree.map(jnp.square, grads), beta)
         direction = jax.tree.map(lambda g, s: g / (jnp.sqrt(s) + eps), grads, s)
         lr = _lr_at(learning_rate, state.count)
@@ -281,19 +314,17 @@ def adam(
     _check_beta("beta1", beta1)
     _check_beta("beta2", beta2)
     _check_eps(eps)
-    if not isinstance(bias_correction, bool):
-        raise TypeError(
-            "bias_correction must be a Python bool (True or False), "
-            f"got {type(bias_correction).__name__}"
-        )
+    bias_correction = check_bool("bias_correction", bias_correction)
 
     def init(params):
+        _check_tree("params", params)
         return AdamState(
             count=_zero_count(), v=_zeros_like(params), s=_zeros_like(params)
         )
 
     def update(grads, state, params=None):
         del params
+        _check_tree("grads", grads)
         t = state.count + 1
         v = _ewa(state.v, grads, beta1)
         s = _ewa(state.s, jax.tree.map(jnp.square, grads), beta2)
@@ -318,6 +349,7 @@ def adam(
 
 def global_norm(tree) -> jax.Array:
     """The L2 norm of all leaves together: ``√(Σ over leaves Σ x²)``."""
+    _check_tree("tree", tree)
     leaves = jax.tree.leaves(tree)
     return jnp.sqrt(sum(jnp.sum(jnp.square(x)) for x in leaves))
 
@@ -328,6 +360,7 @@ def clip_grads_by_value(grads, clip_value):
     optax: ``optax.clip(c)``. ``clip_value`` (c) must be in (0, inf).
     """
     _check_positive("clip_value", clip_value)
+    _check_tree("grads", grads)
     return jax.tree.map(
         lambda g: jnp.clip(g, -clip_value, clip_value).astype(g.dtype), grads
     )
@@ -345,6 +378,7 @@ def clip_grads_by_global_norm(grads, max_norm):
     ``max_norm`` must be in (0, inf).
     """
     _check_positive("max_norm", max_norm)
+    _check_tree("grads", grads)
     norm = global_norm(grads)
     scale = max_norm / jnp.maximum(norm, max_norm)
     return jax.tree.map(lambda g: (g * scale).astype(g.dtype), grads)

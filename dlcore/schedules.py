@@ -146,15 +146,37 @@ _RATE_KNOB = {
     "staircase": "drop",
 }
 
+# The allowed interval of that knob: (lo, hi, lo_closed, hi_closed).
+_RATE_RANGE = {
+    "constant": (None, None, False, False),
+    "inverse_time": (0, None, True, False),
+    "exponential": (0, 1, False, True),
+    "inverse_sqrt": (0, None, False, False),
+    "staircase": (0, 1, False, True),
+}
+
+
+def _check_rate(name: str, schedule: str, rate):
+    """Check the single rate knob of ``schedule``, naming it ``name``."""
+    lo, hi, lo_closed, hi_closed = _RATE_RANGE[schedule]
+    knob = _RATE_KNOB[schedule]
+    if knob is not None:
+        name = f"{name} (the {knob} of the {schedule!r} schedule)"
+    return check_range(name, rate, lo, hi, lo_closed=lo_closed, hi_closed=hi_closed)
+
 
 def make_schedule(name: str, alpha0, rate, steps_per_epoch=1) -> Callable:
     """Build a schedule from its name and one "rate" knob (dropdown + slider).
 
     ``rate`` is the decay_rate of "inverse_time", the base of "exponential",
     the k of "inverse_sqrt" and the drop of "staircase" (with its default
-    ``epochs_per_drop``); "constant" ignores it.
+    ``epochs_per_drop``); "constant" ignores it (it must still be a finite
+    number). Allowed: inverse_time rate >= 0, exponential and staircase rate in
+    (0, 1], inverse_sqrt rate > 0; ``alpha0`` > 0; ``steps_per_epoch`` an
+    integer >= 1. Raises ``ValueError``/``TypeError`` naming the argument.
     """
     check_choice("schedule name", name, SCHEDULES)
+    _check_rate("rate", name, rate)
     knob = _RATE_KNOB[name]
     if knob is None:
         # validate steps_per_epoch anyway so that the dropdown never hides an error

@@ -97,6 +97,8 @@ def sample_beta(key, n: int, low=0.9, high=0.999) -> jax.Array:
 
 def _check_ranges(ranges, log_axes) -> tuple[np.ndarray, np.ndarray]:
     """Validate ranges and log_axes; return (lo_hi (d, 2) float64, is_log (d,))."""
+    if ranges is None or isinstance(ranges, (str, bytes)):
+        raise TypeError(f"ranges must be a list of (lo, hi) pairs, got {ranges!r}")
     try:
         lo_hi = np.asarray(ranges, dtype=np.float64)
     except (TypeError, ValueError):

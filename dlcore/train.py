@@ -20,12 +20,15 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from dlcore import model, optim, schedules
+from dlcore import init, model, optim, schedules
 from dlcore._checks import (
     check_array,
+    check_bool,
     check_choice,
+    check_finite,
     check_int,
     check_key,
+    check_keys,
     check_range,
     is_concrete,
 )
@@ -41,8 +44,8 @@ __all__ = [
 ]
 
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
-CLIP_MODES = (None, "value", "norm")
-GRAD_MODES = ("autodiff", "hand")
+_CLIP_MODES = (None, "value", "norm")
+_GRAD_MODES = ("autodiff", "hand")
 
 
 class Hyper(NamedTuple):
@@ -77,12 +80,22 @@ class Hyper(NamedTuple):
         return self
 
 
+def _check_hyper(name: str, hp) -> Hyper:
+    """Check that ``hp`` is a Hyper with valid concrete fields; return it."""
+    if not isinstance(hp, Hyper):
+        raise TypeError(
+            f"{name} must be a Hyper(learning_rate=..., ...), got {type(hp).__name__}"
+        )
+    return hp.validate()
+
+
 def _check_static(opt_kw: dict):
     """Check the static (compile-time) optimizer choices by name."""
     check_choice("optimizer", opt_kw["name"], OPTIMIZERS)
-    check_choice("clip", opt_kw["clip"], CLIP_MODES)
+    check_bool("bias_correction", opt_kw["bias_correction"])
+    check_choice("clip", opt_kw["clip"], _CLIP_MODES)
     check_choice("schedule", opt_kw["schedule"], schedules.SCHEDULES)
-    check_choice("grad", opt_kw.get("grad", "autodiff"), GRAD_MODES)
+    check_choice("grad", opt_kw.get("grad", "autodiff"), _GRAD_MODES)
 
 
 def make_optimizer(
@@ -94,9 +107,23 @@ def make_optimizer(
     schedule: str = "constant",
     steps_per_epoch: int = 1,
 ) -> optim.GradientTransformation:
-    """Build an optimizer from a name and (possibly traced) hyperparameters."""
+    """Build an optimizer from a name and (possibly traced) hyperparameters.
+
+    Arguments: ``name`` one of ``OPTIMIZERS``; ``hp`` a :class:`Hyper` (its
+    ``learning_rate``, ``beta``/``beta1``/``beta2``, ``eps``, ``clip`` and
+    ``decay_rate`` are used); ``bias_correction`` a bool (Adam);
+    ``clip`` None, "value" or "norm"; ``schedule`` a name of
+    ``dlcore.schedules.SCHEDULES``, ``decay_rate`` being its rate;
+    ``steps_per_epoch`` an integer >= 1. Errors name these arguments and the
+    fields of ``hp``.
+    """
     check_choice("optimizer", name, OPTIMIZERS)
-    check_choice("clip", clip, CLIP_MODES)
+    hp = _check_hyper("hp", hp)
+    check_bool("bias_correction", bias_correction)
+    check_choice("clip", clip, _CLIP_MODES)
+    check_choice("schedule", schedule, schedules.SCHEDULES)
+    schedules._check_rate("decay_rate", schedule, hp.decay_rate)
+    check_int("steps_per_epoch", steps_per_epoch, lo=1)
     lr = schedules.make_schedule(
         schedule, hp.learning_rate, hp.decay_rate, steps_per_epoch
     )
@@ -161,7 +188,8 @@ def make_train_step(
     update. ``step`` is jitted and all of ``hp`` is traced.
     ``grad="hand"`` uses the hand-written backward instead of ``jax.grad``.
     """
-    check_choice("grad", grad, GRAD_MODES)
+    model._check_config(config)
+    check_choice("grad", grad, _GRAD_MODES)
     opt_kw = dict(
         name=optimizer,
         bias_correction=bias_correction,
@@ -178,9 +206,25 @@ def make_train_step(
 
     def step(params, opt_state, state, X, Y, key, hp: Hyper):
         hp = Hyper(*hp).validate()
+        model._check_call(params, X, config, True, state)
+        _check_Y("Y", Y, X)
+        if key is not None:
+            check_key("key", key)
         return jitted(params, opt_state, state, X, Y, key, hp, config)
 
     return init, step
+
+
+def _check_Y(name: str, Y, X, n_y: int | None = None):
+    """Y (n_y, m): real, finite and with the m columns of X."""
+    check_array(name, Y, ndim=2)
+    check_finite(name, Y)
+    if Y.shape[1] != X.shape[1] or (n_y is not None and Y.shape[0] != n_y):
+        rows = "n[L]" if n_y is None else str(n_y)
+        raise ValueError(
+            f"{name} must have shape ({rows}, {X.shape[1]}) to match the "
+            f"{X.shape[1]} columns (examples) of X, got {tuple(Y.shape)}"
+        )
 
 
 class History(NamedTuple):
@@ -329,24 +373,33 @@ def fit(
     Returns:
       ``History`` with the final params and BN state, the cost at every step
       and the metrics at ``eval_steps``.
+
+    Raises:
+      TypeError / ValueError naming the argument: a batch of keys, ``X``,
+      ``Y``, ``X_dev``, ``Y_dev`` of the wrong shape or dtype or holding
+      NaN/inf, a field of ``hp`` out of range or not finite, non-integer
+      sizes, non-bool flags, unknown names.
     """
     check_key("key", key)
+    model._check_config(config)
     check_array("X", X, ndim=2, floating=True)
-    check_array("Y", Y, ndim=2)
-    if X.shape[1] != Y.shape[1]:
-        raise ValueError(
-            f"X and Y must have the same number of columns m, got {X.shape[1]} "
-            f"and {Y.shape[1]}"
-        )
+    check_finite("X", X)
+    _check_Y("Y", Y, X)
     if (X_dev is None) != (Y_dev is None):
         raise ValueError("pass both X_dev and Y_dev, or neither")
+    if X_dev is not None:
+        check_array("X_dev", X_dev, shape=(X.shape[0], None), floating=True)
+        check_finite("X_dev", X_dev)
+        _check_Y("Y_dev", Y_dev, X_dev, n_y=Y.shape[0])
+    check_bool("bias_correction", bias_correction)
+    check_choice("init_scheme", init_scheme, init.SCHEMES)
     m = X.shape[1]
     num_steps = check_int("num_steps", num_steps, lo=1)
     batch_size = m if batch_size is None else check_int("batch_size", batch_size, 1, m)
     if eval_every is None:
         eval_every = max(1, num_steps // 100)
     eval_every = check_int("eval_every", eval_every, 1, num_steps)
-    check_choice("grad", grad, GRAD_MODES)
+    check_choice("grad", grad, _GRAD_MODES)
     check_range("init_scale", init_scale, 0.0, None)
     hp = Hyper(*hp).validate()
     if any(config.batchnorm) and batch_size < 2:
@@ -393,7 +446,11 @@ def fit_many(keys, X, Y, config: model.MLPConfig, hps: Hyper, **kw) -> History:
     """
     if "params" in kw:
         raise TypeError("fit_many initialises params from each key; drop params=")
-    n = keys.shape[0]
+    n = check_keys("keys", keys)
+    model._check_config(config)
+    check_array("X", X, ndim=2, floating=True)
+    check_finite("X", X)
+    hps = _check_hyper("hps", hps)
     hp_arrays = []
     for name, v in zip(Hyper._fields, Hyper(*hps), strict=True):
         v = jnp.asarray(v, X.dtype)

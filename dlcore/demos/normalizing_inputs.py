@@ -226,10 +226,16 @@ def _descend(z, eps, ratio, rule, tol, noise, num_steps):
     H = jnp.einsum("kim,kjm->kij", Xs, Xs) / m
     g = jnp.einsum("kim,m->ki", Xs, Y[0]) / m  # X Yᵀ/m
     det = H[:, 0, 0] * H[:, 1, 1] - H[:, 0, 1] ** 2
-    w_star = jnp.stack(  # H⁻¹ g, 2×2 inverse
-        [H[:, 1, 1] * g[:, 0] - H[:, 0, 1] * g[:, 1],
-         H[:, 0, 0] * g[:, 1] - H[:, 0, 1] * g[:, 0]], -1
-    ) / det[:, None]  # fmt: skip
+    w_star = (
+        jnp.stack(  # H⁻¹ g, 2×2 inverse
+            [
+                H[:, 1, 1] * g[:, 0] - H[:, 0, 1] * g[:, 1],
+                H[:, 0, 0] * g[:, 1] - H[:, 0, 1] * g[:, 0],
+            ],
+            -1,
+        )
+        / det[:, None]
+    )
     lam = hessian_eigs(H)
     alpha = learning_rates(lam, rule)
 
@@ -265,8 +271,9 @@ def _descend(z, eps, ratio, rule, tol, noise, num_steps):
     rate_steps = jnp.where(
         log_rate < 0, jnp.ceil(jnp.log(tol) / (2 * log_rate)), jnp.inf
     )
-    return Descent(X, X_norm, Y, H, lam, w_star, alpha, path, gap, steps, rate,
-                   rate_steps)  # fmt: skip
+    return Descent(
+        X, X_norm, Y, H, lam, w_star, alpha, path, gap, steps, rate, rate_steps
+    )
 
 
 def descend(

@@ -55,10 +55,16 @@ def ewa_panel(
     fig, ax = figure(figsize=(8.0, 3.4))
     (dots,) = ax.plot(t, np.zeros(days), ".", ms=2.5, color="0.6", label="θ_t")
     series = viz.plot_series(
-        ax, t, np.zeros(days), np.zeros(days), label="corrected v_t / (1−β^t)",
-        label2="uncorrected v_t", style={"color": "tab:red"},
-        style2={"color": "tab:blue", "ls": "--"}, rescale=False,
-    )  # fmt: skip
+        ax,
+        t,
+        np.zeros(days),
+        np.zeros(days),
+        label="corrected v_t / (1−β^t)",
+        label2="uncorrected v_t",
+        style={"color": "tab:red"},
+        style2={"color": "tab:blue", "ls": "--"},
+        rescale=False,
+    )
     (window,) = ax.plot(
         [], [], "|-", color="black", lw=1.5, ms=10, transform=ax.get_xaxis_transform()
     )
@@ -103,10 +109,15 @@ def ewa_panel(
         )
 
     panel = Panel(
-        controls, compute, draw, fig=fig, seed=seed, readout=readout,
+        controls,
+        compute,
+        draw,
+        fig=fig,
+        seed=seed,
+        readout=readout,
         animated=[dots, window, *viz.artists_of(series)],
         title="<b>Exponentially weighted average</b> v<sub>t</sub> = β v<sub>t−1</sub>"
         " + (1 − β) θ<sub>t</sub>",
-    )  # fmt: skip
+    )
     mine.attach(panel)
     return panel

@@ -125,8 +125,13 @@ class _View:
             )
             self.paths[kind].lines[0].set_linewidth(1.2)
             self.paths[kind].legend.remove()
-            ax.set(xlim=BOX[0], ylim=BOX[1], xlabel="w₁ − w₁*", xticks=[-2, 0, 2],
-                   yticks=[-2, 0, 2])  # fmt: skip
+            ax.set(
+                xlim=BOX[0],
+                ylim=BOX[1],
+                xlabel="w₁ − w₁*",
+                xticks=[-2, 0, 2],
+                yticks=[-2, 0, 2],
+            )
             ax.set_aspect("equal", adjustable="box")
         self.ax_raw.set_ylabel("w₂ − w₂*")
         self.ax_raw.set_title("raw x", fontsize="medium")
@@ -137,41 +142,59 @@ class _View:
         self.gap = {}
         for k, kind in enumerate(KINDS):
             self.gap[kind] = viz.plot_series(
-                ax, t, np.ones(num_steps), label=f"{kind} x", log=True,
-                rescale=False, marks_xy=(0.03, 0.13 - 0.08 * k),
+                ax,
+                t,
+                np.ones(num_steps),
+                label=f"{kind} x",
+                log=True,
+                rescale=False,
+                marks_xy=(0.03, 0.13 - 0.08 * k),
                 style={"color": COLORS[kind], "lw": 1.8},
-            )  # fmt: skip
+            )
         self.gap["normalized"].text.set_visible(False)
         self.gap["raw"].text.set_visible(False)
         self.steps_text = {}
         for k, kind in enumerate(("header", *KINDS)):
             self.steps_text[kind] = ax.text(
-                0.97, 0.97 - 0.085 * k, f"steps to gap ≤ {TOL:.0e}" if k == 0
-                else "", transform=ax.transAxes, ha="right", va="top",
-                fontsize="small", color=COLORS.get(kind, "black"),
-            )  # fmt: skip
+                0.97,
+                0.97 - 0.085 * k,
+                f"steps to gap ≤ {TOL:.0e}" if k == 0 else "",
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize="small",
+                color=COLORS.get(kind, "black"),
+            )
         ax.legend(loc="center right", fontsize="small")
         ax.set_xscale("log")
         ax.axhline(TOL, color="0.3", ls=":", lw=1.0)
         self.done = {
-            kind: ax.plot([], [], "o", color=COLORS[kind], mec="black", ms=5,
-                          zorder=4)[0]
+            kind: ax.plot([], [], "o", color=COLORS[kind], mec="black", ms=5, zorder=4)[
+                0
+            ]
             for kind in KINDS
-        }  # fmt: skip
-        ax.set(xlim=(1, num_steps), ylim=(1e-10, 1e4), xlabel="step t",
-               ylabel="(J − J*) / (J₀ − J*)", yticks=[1e-9, 1e-6, 1e-3, 1.0],
-               xticks=[1, 10, 100, 1000])  # fmt: skip
+        }
+        ax.set(
+            xlim=(1, num_steps),
+            ylim=(1e-10, 1e4),
+            xlabel="step t",
+            ylabel="(J − J*) / (J₀ − J*)",
+            yticks=[1e-9, 1e-6, 1e-3, 1.0],
+            xticks=[1, 10, 100, 1000],
+        )
         self.layout(lecture=False)
 
     def layout(self, lecture: bool) -> None:
         """Fixed margins (tight_layout costs ~0.5 s of text layout at start-up,
         and squeezes the equal-aspect axes in lecture mode)."""
         if lecture:
-            self.fig.subplots_adjust(left=0.1, right=0.98, bottom=0.22, top=0.87,
-                                     wspace=0.6)  # fmt: skip
+            self.fig.subplots_adjust(
+                left=0.1, right=0.98, bottom=0.22, top=0.87, wspace=0.6
+            )
         else:
-            self.fig.subplots_adjust(left=0.07, right=0.985, bottom=0.14, top=0.92,
-                                     wspace=0.32)  # fmt: skip
+            self.fig.subplots_adjust(
+                left=0.07, right=0.985, bottom=0.14, top=0.92, wspace=0.32
+            )
 
     def _draw_kind(self, k: int, kind: str, out) -> None:
         self.levels[kind].set_data(*_ellipse_xy(out.H[k]))
@@ -179,12 +202,18 @@ class _View:
         t, gap = _shown_gap(out.gap[k, 1:])
         viz.update_series(self.gap[kind], x=t, y=gap)
         ok = out.steps[k] <= self.num_steps
-        self.done[kind].set_data([max(int(out.steps[k]), 1)] if ok else [],
-                                 [TOL] if ok else [])  # fmt: skip
+        self.done[kind].set_data(
+            [max(int(out.steps[k]), 1)] if ok else [], [TOL] if ok else []
+        )
         self.steps_text[kind].set_text(
-            f"{kind}: " + _fmt_steps(int(out.steps[k]), float(out.rate[k]),
-                                     float(out.rate_steps[k]), self.num_steps)
-        )  # fmt: skip
+            f"{kind}: "
+            + _fmt_steps(
+                int(out.steps[k]),
+                float(out.rate[k]),
+                float(out.rate_steps[k]),
+                self.num_steps,
+            )
+        )
 
     def draw(self, result) -> bool:
         ratio, rule, key_bits, out = result
@@ -226,15 +255,23 @@ def normalizing_panel(
     lo, hi = (math.log10(v) for v in RATIO_RANGE)
     controls = {
         "ratio": widgets.FloatLogSlider(
-            ratio, base=10, min=lo, max=hi, step=0.02, description="σ₂/σ₁",
-            readout_format=".3g", continuous_update=True,
+            ratio,
+            base=10,
+            min=lo,
+            max=hi,
+            step=0.02,
+            description="σ₂/σ₁",
+            readout_format=".3g",
+            continuous_update=True,
         ),
         "rule": widgets.Dropdown(
-            options=[(label, name) for name, label in RULES.items()], value=rule,
-            description="step size", style={"description_width": "70px"},
+            options=[(label, name) for name, label in RULES.items()],
+            value=rule,
+            description="step size",
+            style={"description_width": "70px"},
             layout=widgets.Layout(width="320px"),
         ),
-    }  # fmt: skip
+    }
     view = _View(num_steps)
 
     def compute(*, ratio, rule, key):
@@ -243,11 +280,16 @@ def normalizing_panel(
         return ratio, rule, bits, Descent(*(np.asarray(a) for a in out))
 
     panel = Panel(
-        controls, compute, view.draw, fig=view.fig, seed=seed, animated=view.animated,
+        controls,
+        compute,
+        view.draw,
+        fig=view.fig,
+        seed=seed,
+        animated=view.animated,
         columns=2,
         title="<b>Normalizing inputs</b>: gradient descent on J(w₁, w₂) of a linear "
         "regression, raw features vs normalized ones (★ = minimum)",
-    )  # fmt: skip
+    )
 
     def lecture_layout(on: bool) -> None:  # runs after the panel's own handler
         view.layout(lecture=on)

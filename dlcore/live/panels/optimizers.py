@@ -39,27 +39,36 @@ LOSS_FLOOR = 1e-12  # J − J_min is floored here on the log axis (float32 noise
 def _controls(s, surface: str, surfaces) -> dict:
     log = dict(base=10, readout_format=".1e")
     controls = {
-        "surface": widgets.Dropdown(options=list(surfaces), value=surface,
-                                    description="surface"),
-        "alpha": widgets.FloatLogSlider(s.alpha, min=-4, max=0, step=0.05,
-                                        description="α", **log),
-        "beta": widgets.FloatSlider(0.9, min=0.0, max=0.99, step=0.01,
-                                    description="β (mom, RMS)"),
-        "beta1": widgets.FloatSlider(0.9, min=0.0, max=0.99, step=0.01,
-                                     description="β1 (Adam)"),
+        "surface": widgets.Dropdown(
+            options=list(surfaces), value=surface, description="surface"
+        ),
+        "alpha": widgets.FloatLogSlider(
+            s.alpha, min=-4, max=0, step=0.05, description="α", **log
+        ),
+        "beta": widgets.FloatSlider(
+            0.9, min=0.0, max=0.99, step=0.01, description="β (mom, RMS)"
+        ),
+        "beta1": widgets.FloatSlider(
+            0.9, min=0.0, max=0.99, step=0.01, description="β1 (Adam)"
+        ),
         "beta2": BetaSlider(0.999, min=0.5, max=0.9999, description="β2 (Adam)"),
-        "eps": widgets.FloatLogSlider(1e-8, min=-10, max=0, step=0.5,
-                                      description="ε", **log),
+        "eps": widgets.FloatLogSlider(
+            1e-8, min=-10, max=0, step=0.5, description="ε", **log
+        ),
         "bias_correction": widgets.ToggleButton(True, description="Adam bias corr."),
-        "schedule": widgets.Dropdown(options=list(SCHEDULES), value="constant",
-                                     description="α decay"),
-        "decay_rate": widgets.FloatSlider(0.95, min=0.01, max=1.0, step=0.01,
-                                          description="decay rate"),
-        "x0": widgets.FloatSlider(s.start[0], min=s.xlim[0], max=s.xlim[1],
-                                  step=0.01, description="start x"),
-        "y0": widgets.FloatSlider(s.start[1], min=s.ylim[0], max=s.ylim[1],
-                                  step=0.01, description="start y"),
-    }  # fmt: skip
+        "schedule": widgets.Dropdown(
+            options=list(SCHEDULES), value="constant", description="α decay"
+        ),
+        "decay_rate": widgets.FloatSlider(
+            0.95, min=0.01, max=1.0, step=0.01, description="decay rate"
+        ),
+        "x0": widgets.FloatSlider(
+            s.start[0], min=s.xlim[0], max=s.xlim[1], step=0.01, description="start x"
+        ),
+        "y0": widgets.FloatSlider(
+            s.start[1], min=s.ylim[0], max=s.ylim[1], step=0.01, description="start y"
+        ),
+    }
     for w in controls.values():  # aligned, untruncated labels
         style = getattr(getattr(w, "slider", w), "style", None)
         if hasattr(style, "description_width"):
@@ -84,13 +93,23 @@ class _Figure:
         self.paths = viz.plot_paths(self.ax_c, start, OPTIMIZERS, label_xy=None)
         steps = np.arange(num_steps + 1)
         self.loss = [
-            viz.plot_series(self.ax_l, steps, np.ones(num_steps + 1), label=name,
-                            log=True, style={"color": viz.OPTIMIZER_COLORS[name]},
-                            rescale=False, marks_xy=None)
+            viz.plot_series(
+                self.ax_l,
+                steps,
+                np.ones(num_steps + 1),
+                label=name,
+                log=True,
+                style={"color": viz.OPTIMIZER_COLORS[name]},
+                rescale=False,
+                marks_xy=None,
+            )
             for name in OPTIMIZERS
-        ]  # fmt: skip
-        self.ax_l.set(xlabel="step t", ylabel=f"J(θ_t) − J_min  (≥ {LOSS_FLOOR:g})",
-                      xlim=(0, num_steps))  # fmt: skip
+        ]
+        self.ax_l.set(
+            xlabel="step t",
+            ylabel=f"J(θ_t) − J_min  (≥ {LOSS_FLOOR:g})",
+            xlim=(0, num_steps),
+        )
         adam = viz.OPTIMIZER_COLORS["adam"]
         (self.yours,) = self.ax_c.plot([], [], ":", color=adam, lw=2.4, zorder=5)
         (self.yours_loss,) = self.ax_l.plot([], [], ":", color=adam, lw=2.4)
@@ -193,13 +212,32 @@ def optimizer_panel(
     rate.disabled = controls["schedule"].value == "constant"  # it ignores the rate
     view = _Figure(surfaces, contour_grids(surfaces, grid_n), surface, num_steps)
 
-    def compute(*, surface, alpha, beta, beta1, beta2, eps, bias_correction,
-                schedule, decay_rate, x0, y0, key, yours=False):  # fmt: skip
+    def compute(
+        *,
+        surface,
+        alpha,
+        beta,
+        beta1,
+        beta2,
+        eps,
+        bias_correction,
+        schedule,
+        decay_rate,
+        x0,
+        y0,
+        key,
+        yours=False,
+    ):
         hp = PathHyper(alpha, beta, beta1, beta2, eps, decay_rate)
         out = optimizer_paths(
-            surfaces[surface], (x0, y0), hp, num_steps=num_steps,
-            bias_correction=bias_correction, schedule=schedule, surfaces=family,
-        )  # fmt: skip
+            surfaces[surface],
+            (x0, y0),
+            hp,
+            num_steps=num_steps,
+            bias_correction=bias_correction,
+            schedule=schedule,
+            surfaces=family,
+        )
         run = None
         if yours:  # the student's adam_update, eagerly, outside jit
             run = your_adam_path(
@@ -224,10 +262,17 @@ def optimizer_panel(
         "schedule": lambda name: setattr(rate, "disabled", name == "constant"),
     }
     panel = Panel(
-        controls, compute, view.draw, fig=view.fig, on_change=hooks, warmup=warmup,
-        animated=view.animated, show_seed=False, readout=view.readout,
+        controls,
+        compute,
+        view.draw,
+        fig=view.fig,
+        on_change=hooks,
+        warmup=warmup,
+        animated=view.animated,
+        show_seed=False,
+        readout=view.readout,
         title="<b>GD, momentum, RMSprop, Adam</b> (click the contours: new start)",
-    )  # fmt: skip
+    )
 
     def new_start(ax, x, y):  # a click or a drag on the contours
         if ax is view.ax_c:
