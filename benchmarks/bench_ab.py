@@ -1,181 +1,296 @@
-"""Interleaved A/B of two kernel-side variants, in one browser session.
+"""A/B in one JupyterLab page: the shipped ipympl panels (A) vs our canvas (B).
 
-Not a test: it prints one table and exits 0. Runs of ``bench_latency.py``
-minutes apart differ by 10-30 ms on a shared 2-core machine, more than most
-changes are worth. This script measures both variants in the same JupyterLab
-page instead: it runs a notebook, then for each of its first sliders it
-alternates A and B for ``--rounds`` rounds (``--presses`` key presses each),
-switching by running a few lines in the notebook's kernel. Timing is
-``bench_latency.py``'s (key press → the frame showing the new figure, in the
-page's clock).
+Not a test: it writes one table and exits 0.
 
-    python benchmarks/bench_ab.py encoder notebooks/08_optimizers.ipynb
-    python benchmarks/bench_ab.py encoder notebooks/08_optimizers.ipynb \\
-        --device-scale-factor 2
-    EWA=notebooks/07_exponentially_weighted_averages.ipynb
-    python benchmarks/bench_ab.py rows $EWA --sliders 1
-    python benchmarks/bench_ab.py busy $EWA --sliders 1
+A is the panel code shipped before the move to our own canvas (git commit
+74e13bd: ``dlcore/widgets.py`` on ipympl 0.10.0 with ``text_cache.py`` and
+``canvas_frames.js``). It is fetched from git history at run time
+(``git archive``) into a temporary directory and made importable as
+``dlcore_shipped`` (every ``import dlcore`` / ``from dlcore`` line is
+rewritten); nothing of it is kept in the tree. B is ``dlcore.live`` as it is
+now (``FigureWidget`` in ``figure.py`` / ``figure.js``). Both show the same
+panels with the notebooks' arguments: ``ewa_panel()`` (notebook 07, EWA) and
+``optimizer_panel()`` (notebook 08, optimizers).
 
-Variants (A first; B is what the project ships):
+Why two notebooks side by side in one page, each with its own kernel: the
+shipped code changes its kernel when loaded (it stops the kernel's "busy"
+status for widget messages and replaces matplotlib's text drawing with
+``text_cache``). In one shared kernel those changes would also act on B, so
+B would not be measured as it ships. Two kernels keep each variant as it
+ships; one page keeps what they share equal: the same Chromium main thread,
+the same JupyterLab, the same machine load at the same moment. The two
+kernels are separate processes, so neither sees the other's imports (the
+run checks this in both kernels and writes what it found). The presses
+alternate between A and B in short rounds, so a burst of load from other
+processes falls on both.
 
-    encoder  PNG rows deflated by the standard zlib / by png_bytes' default
-             (ISA-L when the isal package is installed)
-    rows     RGB rows (the encoder's first layout) / RGBA rows, both deflated
-             by the default
-    busy     the kernel reports "busy" for every widget message / it does not
-             (dlcore.live.widgets.widget_busy_status; JupyterLab's indicator then
-             stays "idle" during a move)
-    text     Agg lays out and rasterizes every string / repeated strings are
-             replayed (dlcore.live.text_cache); matters for moves that redraw the
-             whole figure
-    frames   the page handles a panel's PNG frames with ipympl's own code /
-             with dlcore/canvas_frames.js (raw zlib RGBA frames inflated and
-             put on the canvas, no image decoder; the snapshot for saved
-             notebooks stored once the frames stop)
-    switch   the kernel's GIL switch interval 5 ms (Python's default, which
-             the project keeps) / 0.5 ms: an experiment, not shipped
+Per panel: the first visible slider of each side (the same control on both:
+EWA's β, the optimizers' α), ``--presses`` key presses each (default 40), in
+rounds of ``--round`` presses, A then B then A ...; every press waits until
+both kernels are idle and the page is quiet, so presses are independent.
+In the same run and the same page, each kernel's bare round trip: an
+``IntSlider`` whose observer sets a ``Label`` (slider → kernel → label
+painted), the floor any figure is measured against. Timing (page clock):
+key press (``keydown`` timeStamp) → the first animation frame after the new
+content is on screen (A: ipympl's canvas received the kernel's image;
+B: ``figure.js`` set ``canvas.dataset.seq``). See ``benchlib.py``.
 
-The table gives p50 and p95 of key press → frame, and the p50 of
-bench_latency.py's phases: sent, ksent (the kernel stamps the image),
-socket (it reaches the page's WebSocket), image and drawn.
+    pip install -r benchmarks/requirements.txt     # ipympl 0.10.0 for A
+    python benchmarks/bench_ab.py                  # both panels, ~6 min
+    python benchmarks/bench_ab.py --presses 20 --panels ewa
+    python benchmarks/bench_ab.py --device-scale-factor 2
+
+Output: benchmarks/results/bench_ab.txt (and printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import subprocess
 import sys
+import tarfile
+import tempfile
+import time
+from io import BytesIO
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_latency import _f, measure_presses, pct, phase_medians  # noqa: E402
-from harness import (  # noqa: E402
-    NOTEBOOKS_DIR,
-    ChromiumBrowser,
-    LabServer,
-    NotebookSession,
-    target_js_for_figure,
-)
+import benchlib
+from benchlib import ROOT, LabPage, fmt, pct
+from harness import ChromiumBrowser, LabServer
 
-# Kernel code that installs each variant. Every snippet first restores what
-# the project ships, so the order of the rounds does not matter.
-_RESET = """
-import dlcore.live.widgets as _w
-_w._shipped_png = getattr(_w, "_shipped_png", _w.png_bytes)
-_w.png_bytes = _w._shipped_png
-_w.widget_busy_status(False)
-import dlcore.live.text_cache as _tc
-_tc.install()
-import sys as _sys
-_sys.setswitchinterval(0.005)  # Python's default
-_w.set_fast_frames(True)
-"""
+SHIPPED_COMMIT = "74e13bd"
+SHIPPED_NAME = "dlcore_shipped"
 
-_ZLIB = """
-import zlib as _zlib
-_w.png_bytes = lambda pixels, compress=None: _w._shipped_png(pixels, _zlib.compress)
-"""
-
-_RGB_ROWS = """
-import struct as _struct
-import numpy as _np
-
-def _rgb_png(pixels, compress=None):
-    h, w, _ = pixels.shape
-    raw = _np.zeros((h, 1 + 3 * w), _np.uint8)
-    raw[:, 1:].reshape(h, w, 3)[...] = pixels[..., :3]
-    header = _struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    chunks = [(b"IHDR", header), (b"IDAT", _w.DEFLATE(raw, 1)), (b"IEND", b"")]
-    return b"\\x89PNG\\r\\n\\x1a\\n" + b"".join(_w._png_chunk(*c) for c in chunks)
-
-_w.png_bytes = _rgb_png
-"""
-
-_BUSY = """
-_w.widget_busy_status(True)
-"""
-
-_NO_TEXT_CACHE = """
-_tc.uninstall()
-"""
-
-_IPYMPL_FRAMES = """
-_w.set_fast_frames(False)
-"""
-
-_SWITCH_05MS = """
-_sys.setswitchinterval(0.0005)
-"""
-
-_COLS = ("sent", "toDURL", "ksent", "socket", "image", "drawn")  # bench_latency
-
-VARIANTS = {
-    "encoder": (("zlib", _RESET + _ZLIB), ("default", _RESET)),
-    "rows": (("RGB rows", _RESET + _RGB_ROWS), ("RGBA rows", _RESET)),
-    "busy": (("busy shown", _RESET + _BUSY), ("no busy", _RESET)),
-    "text": (("Agg text", _RESET + _NO_TEXT_CACHE), ("text cache", _RESET)),
-    "frames": (("ipympl", _RESET + _IPYMPL_FRAMES), ("fast frames", _RESET)),
-    "switch": (
-        ("GIL 5 ms", _RESET),
-        ("GIL 0.5 ms", _RESET + _SWITCH_05MS),
-    ),
+PANELS = {  # name: (module, factory, notebook it comes from)
+    "ewa": ("ewa", "ewa_panel", "07 EWA"),
+    "optimizers": ("optimizers", "optimizer_panel", "08 optimizers"),
 }
+
+_IMPORT = re.compile(r"(?m)^(\s*)(from|import)\s+dlcore\b")
+
+
+def fetch_shipped(dest: Path) -> Path:
+    """``dlcore/`` of SHIPPED_COMMIT, as package ``dlcore_shipped`` in ``dest``."""
+    tar = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", SHIPPED_COMMIT, "dlcore"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tarfile.open(fileobj=BytesIO(tar)) as t:
+        t.extractall(dest, filter="data")
+    pkg = dest / SHIPPED_NAME
+    (dest / "dlcore").rename(pkg)
+    for path in pkg.rglob("*.py"):
+        text = path.read_text()
+        new = _IMPORT.sub(rf"\1\2 {SHIPPED_NAME}", text)
+        if new != text:
+            path.write_text(new)
+    return pkg
+
+
+def notebooks(shipped_dir: Path, module: str, factory: str) -> dict[str, dict]:
+    """The A and B notebooks: panel, then the bare round trip, then a check of
+    what each kernel has loaded."""
+    a = benchlib.notebook(
+        "%matplotlib widget\nimport sys\n"
+        f"sys.path.insert(0, {str(shipped_dir)!r})\n"
+        f"from {SHIPPED_NAME}.panels.{module} import {factory}",
+        f"panel = {factory}()\npanel",
+        benchlib.BARE_CELL,
+    )
+    b = benchlib.notebook(
+        f"%matplotlib inline\nfrom dlcore.live.panels.{module} import {factory}",
+        f"panel = {factory}()\npanel",
+        benchlib.BARE_CELL,
+    )
+    return {"A": a, "B": b}
+
+
+# What each kernel has loaded, and whose text drawing matplotlib's Agg
+# renderer uses (the shipped code replaces it when it is loaded).
+CHECK_CODE = """\
+import sys as _s, inspect as _i
+from matplotlib.backends.backend_agg import RendererAgg as _R
+print("dlcore loaded:", "dlcore" in _s.modules,
+      "| dlcore_shipped loaded:", "dlcore_shipped" in _s.modules,
+      "| RendererAgg.draw_text from:", _i.getmodule(_R.draw_text).__name__)
+"""
+
+TIMINGS_CODE = """\
+import numpy as _np
+_t = _np.array(list(panel.timings)[1:], float)
+print(len(_t), *(_np.median(_t, axis=0) if len(_t) else [float("nan")] * 2))
+"""
+
+
+def measure_pair(page: LabPage, a: dict, b: dict, presses: int, rnd: int) -> dict:
+    """Interleaved presses of slider ``a`` (in A) and ``b`` (in B)."""
+    got = {"A": ([], [], 0), "B": ([], [], 0)}
+    done = 0
+    while done < presses:
+        k = min(rnd, presses - done)
+        for side, slider in (("A", a), ("B", b)):
+            s, w, miss = page.measure_presses(slider, k)
+            old = got[side]
+            got[side] = (old[0] + s, old[1] + w, old[2] + miss)
+        done += k
+    return got
+
+
+def run_panel(page, key, presses, rnd, results, checks, timings) -> None:
+    pa, pb = f"ab/{key}_A.ipynb", f"ab/{key}_B.ipynb"
+    page.open(pa)
+    page.open(pb, split=True)
+    for p in (pa, pb):
+        page.run_all(p)
+    for side, p in (("A", pa), ("B", pb)):
+        checks.append(f"{side} ({p}): " + page.kernel_eval(p, CHECK_CODE).strip())
+    sa = [s for s in page.sliders(pa) if s["visible"] and not s["disabled"]]
+    sb = [s for s in page.sliders(pb) if s["visible"] and not s["disabled"]]
+    fig_a = [s for s in sa if s["figure"] is not None]
+    fig_b = [s for s in sb if s["figure"] is not None]
+    bare_a = [s for s in sa if s["bare"]]
+    bare_b = [s for s in sb if s["bare"]]
+    for side, found in (("A", sa), ("B", sb)):
+        labels = ", ".join(f"{s['label']} ({s['kind']})" for s in found)
+        checks.append(f"{side} sliders found: {labels or 'none'}")
+    name = PANELS[key][2]
+    if fig_a and fig_b:
+        got = measure_pair(page, fig_a[0], fig_b[0], presses, rnd)
+        results.append((f"{name}: {fig_b[0]['label']}", got))
+    if bare_a and bare_b:
+        got = measure_pair(page, bare_a[0], bare_b[0], presses, rnd)
+        results.append((f"{name}: bare round trip", got))
+    for side, p in (("A", pa), ("B", pb)):
+        out = page.kernel_eval(p, TIMINGS_CODE).split()
+        try:
+            timings.append((name, side, int(out[0]), float(out[1]), float(out[2])))
+        except (IndexError, ValueError):
+            timings.append((name, side, 0, float("nan"), float("nan")))
+    for p in (pb, pa):
+        page.close_notebook(p)
+
+
+def report(lines, results, checks, timings, args) -> list[str]:
+    lines = list(lines)
+    lines += [
+        f"  presses per side and row: {args.presses}, in rounds of {args.round} "
+        f"(A then B), devicePixelRatio {args.device_scale_factor:g}",
+        "  A = shipped ipympl panels (git 74e13bd, imported as dlcore_shipped, "
+        "ipympl " + benchlib.ver("ipympl") + ")",
+        "  B = dlcore.live (anywidget canvas, FigureWidget)",
+        "  A and B: two notebooks side by side in one JupyterLab page, one kernel "
+        "each (the shipped code patches its kernel: kept out of B's)",
+        "",
+        "What each kernel had loaded (checked after Run All):",
+        *[f"  {c}" for c in checks],
+        "",
+        "Key press → frame on screen (ms; medians and p95 over the presses):",
+        f"{'row':44} {'A p50':>7} {'A p95':>7} {'n':>6}  {'B p50':>7} "
+        f"{'B p95':>7} {'n':>6}  {'B/A p50':>7}  {'sock A':>6} {'sock B':>6}",
+    ]
+    for label, got in results:
+        (sa, wa, ma), (sb, wb, mb) = got["A"], got["B"]
+        a50, b50 = pct(sa, 0.5), pct(sb, 0.5)
+        lines.append(
+            f"{label[:44]:44} {fmt(a50, '7.1f')} {fmt(pct(sa, 0.95), '7.1f')} "
+            f"{len(sa):>3}/{len(sa) + ma:<2}  {fmt(b50, '7.1f')} "
+            f"{fmt(pct(sb, 0.95), '7.1f')} {len(sb):>3}/{len(sb) + mb:<2}  "
+            f"{fmt(b50 / a50 if a50 else None, '6.2f')}×  "
+            + ("" if "bare" in label else f"{fmt(pct(wa, 0.5), '6.1f')} ")
+            + ("" if "bare" in label else f"{fmt(pct(wb, 0.5), '6.1f')}")
+        )
+    bare = {lab.split(":")[0]: got for lab, got in results if "bare" in lab}
+    lines += [
+        "",
+        "Each panel row as a ratio to the bare round trip of the same kernel:",
+    ]
+    for label, got in results:
+        nb = label.split(":")[0]
+        if "bare" in label or nb not in bare:
+            continue
+        ra = pct(got["A"][0], 0.5) / pct(bare[nb]["A"][0], 0.5)
+        rb = pct(got["B"][0], 0.5) / pct(bare[nb]["B"][0], 0.5)
+        lines.append(f"  {label[:44]:44} A {ra:5.2f}×   B {rb:5.2f}×")
+    lines += [
+        "",
+        "  n: presses that produced a repaint / presses (a press can leave the",
+        "     value unchanged: BetaSlider rounds 1 − β to 2 significant digits)",
+        "  sock: p50 ms from the key press to the frame's message (≥ 4 KiB) on",
+        "     the page's WebSocket",
+        "",
+        "In the kernel (Panel.timings, p50 ms per render, first render left out;",
+        "  compute: the jitted numerics; draw: update + repaint + frame encoded",
+        "  and sent + readout, in both A and B):",
+    ]
+    for name, side, n, comp, draw in timings:
+        lines.append(
+            f"  {name[:36]:36} {side}  renders {n:4d}  compute {fmt(comp, '6.1f')}  "
+            f"draw {fmt(draw, '6.1f')}"
+        )
+    return lines
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("variant", choices=sorted(VARIANTS))
-    ap.add_argument("notebook", help="path under the project, e.g. notebooks/08_...")
-    ap.add_argument("--sliders", type=int, default=2, help="the first N sliders")
-    ap.add_argument("--rounds", type=int, default=4)
-    ap.add_argument("--presses", type=int, default=10, help="per round and variant")
+    ap.add_argument("--presses", type=int, default=40, help="per side and row")
+    ap.add_argument("--round", type=int, default=5, help="presses per turn")
+    ap.add_argument("--panels", nargs="*", default=list(PANELS), choices=list(PANELS))
     ap.add_argument("--device-scale-factor", type=float, default=1.0)
     args = ap.parse_args(argv)
+    os.environ.setdefault("DLCORE_COMPILE_CACHE", "off")  # the kernels inherit it
 
-    path = Path(args.notebook)
-    rel = path.relative_to("notebooks") if path.parts[0] == "notebooks" else path
-    variants = VARIANTS[args.variant]
-    rows = []
-    with (
-        LabServer({"notebooks": NOTEBOOKS_DIR}) as lab,
-        ChromiumBrowser(device_scale_factor=args.device_scale_factor) as browser,
-        NotebookSession(browser, lab, f"notebooks/{rel}") as nb,
-    ):
-        nb.restart_and_run_all(timeout=600)
-        sliders = [s for s in nb.discover()["sliders"] if s["visible"]]
-        for slider in sliders[: args.sliders]:
-            target = target_js_for_figure(slider["figure"])
-            got = {name: ([], []) for name, _ in variants}
-            for _ in range(args.rounds):
-                for name, code in variants:
-                    nb.kernel_eval(code)
-                    samples, phases, _ = measure_presses(
-                        nb, slider, "canvas", target, args.presses
-                    )
-                    got[name][0].extend(samples)
-                    got[name][1].extend(phases)
-            for name, _ in variants:
-                samples, phases = got[name]
-                rows.append((slider["label"], name, samples, phase_medians(phases)))
-        nb.kernel_eval(_RESET)
-
-    print(
-        f"A/B '{args.variant}' on {rel}, devicePixelRatio "
-        f"{args.device_scale_factor:g}, {args.rounds} rounds × {args.presses} "
-        "presses per variant, interleaved (ms after the key press)"
+    head = benchlib.header(
+        "A/B: shipped ipympl panels (A) vs dlcore.live canvas (B), one page",
+        (
+            "jupyterlab",
+            "ipywidgets",
+            "anywidget",
+            "ipympl",
+            "matplotlib",
+            "jax",
+            "isal",
+            "playwright",
+        ),
     )
-    print(
-        f"{'slider':22} {'variant':12} {'p50':>6} {'p95':>6} {'n':>4}   "
-        + " ".join(f"{c:>6}" for c in _COLS)
-    )
-    for label, name, samples, mid in rows:
-        print(
-            f"{label[:22]:22} {name:12} {pct(samples, 0.5):6.1f} "
-            f"{pct(samples, 0.95):6.1f} {len(samples):4d}   "
-            + " ".join(_f(mid[c], "6.1f") for c in _COLS)
-        )
+    print("\n".join(head), flush=True)
+    t_start = time.monotonic()
+    results, checks, timings = [], [], []
+    with tempfile.TemporaryDirectory(prefix="bench-ab-") as tmp:
+        shipped = Path(tmp) / "shipped"
+        shipped.mkdir()
+        fetch_shipped(shipped)
+        extra = {}
+        for key in args.panels:
+            module, factory, _nb = PANELS[key]
+            for side, nb in notebooks(shipped, module, factory).items():
+                extra[f"ab/{key}_{side}.ipynb"] = nb
+        with (
+            LabServer(extra=extra) as lab,
+            ChromiumBrowser(
+                device_scale_factor=args.device_scale_factor, viewport=(2600, 1100)
+            ) as browser,
+        ):
+            page = LabPage(browser, lab)
+            for key in args.panels:
+                run_panel(page, key, args.presses, args.round, results, checks, timings)
+            errors = [c for c in page.console if "error" in c.lower()]
+    lines = report(head, results, checks, timings, args)
+    lines += [
+        "",
+        f"  load average at end: {benchlib.loadavg()}",
+        f"  wall time: {time.monotonic() - t_start:.0f} s",
+    ]
+    if errors:
+        lines += ["  page errors:", *[f"    {e[:200]}" for e in errors[:10]]]
+    text = "\n".join(lines)
+    path = benchlib.write_results("bench_ab.txt", text)
+    print("\n".join(lines[len(head) :]))
+    print(f"\nwritten to {path.relative_to(ROOT)}")
     return 0
 
 
