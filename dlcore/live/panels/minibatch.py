@@ -120,7 +120,7 @@ class _View:
             loc="lower left",
             fontsize="x-small",
             ncol=2,
-            title="b",
+            title="batch size",
             title_fontsize="x-small",
             handlelength=1.2,
             columnspacing=0.8,
@@ -219,7 +219,7 @@ def minibatch_panel(
     slider = widgets.SelectionSlider(
         options=[(_label(b, m), b) for b in sizes],
         value=sizes[len(sizes) // 2],
-        description="batch size b",
+        description="batch size",
         continuous_update=True,
         style={"description_width": "90px"},
         layout=widgets.Layout(width="480px"),
