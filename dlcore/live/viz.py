@@ -91,6 +91,24 @@ class NonFiniteMarks(NamedTuple):
     label: Text | None
 
 
+def _nonfinite_label(ax, label_xy, *, va: str, zorder: float):
+    """The empty text artist that names NaN/inf runs, or None when
+    ``label_xy`` is None (the caller shows the words outside the figure)."""
+    if label_xy is None:
+        return None
+    return ax.text(
+        *label_xy,
+        "",
+        transform=ax.transAxes,
+        color=NONFINITE_COLOR,
+        va=va,
+        ha="left",
+        fontsize="small",
+        bbox=_LABEL_BOX,
+        zorder=zorder,
+    )
+
+
 def artists_of(*groups, exclude=(Legend,)) -> list:
     """Flatten artist NamedTuples/lists (e.g. for a panel's ``animated``).
 
@@ -174,19 +192,7 @@ def mark_nonfinite(
     outside the figure. Returns the artists; change them with
     :func:`update_nonfinite`.
     """
-    label = None
-    if label_xy is not None:
-        label = ax.text(
-            *label_xy,
-            "",
-            transform=ax.transAxes,
-            color=NONFINITE_COLOR,
-            va="top",
-            ha="left",
-            fontsize="small",
-            bbox=_LABEL_BOX,
-            zorder=6,
-        )
+    label = _nonfinite_label(ax, label_xy, va="top", zorder=6)
     marks = NonFiniteMarks(
         top=_edge_line(ax, 0.98, "^"),
         bottom=_edge_line(ax, 0.02, "v"),
@@ -467,19 +473,7 @@ def plot_paths(ax, paths, labels, *, colors=None, label_xy=(0.02, 0.02)) -> Path
     (broken,) = ax.plot(
         [], [], "X", color=NONFINITE_COLOR, markersize=11, mec="white", zorder=6
     )
-    label = None
-    if label_xy is not None:
-        label = ax.text(
-            *label_xy,
-            "",
-            transform=ax.transAxes,
-            color=NONFINITE_COLOR,
-            va="bottom",
-            ha="left",
-            fontsize="small",
-            bbox=_LABEL_BOX,
-            zorder=7,
-        )
+    label = _nonfinite_label(ax, label_xy, va="bottom", zorder=7)
     legend = ax.legend(loc="upper right", fontsize="small")
     artists = PathArtists(lines, start, ends, broken, label, legend)
     update_paths(artists, paths)
