@@ -190,6 +190,7 @@ class LabServer:
     path in the root to notebook JSON (a dict) to write there. ``app`` is
     ``"lab"`` (JupyterLab, ``/lab/tree/<path>``) or ``"notebook"`` (Jupyter
     Notebook 7, one notebook per page at ``/notebooks/<path>``).
+    ``server_args`` are added to the server's command line.
 
     Raises:
         ValueError: ``app`` is neither "lab" nor "notebook".
@@ -203,10 +204,12 @@ class LabServer:
         log_path: Path | None = None,
         startup_timeout: float = 120.0,
         app: str = "lab",
+        server_args: tuple[str, ...] = (),
     ):
         if app not in APPS:
             raise ValueError(f"app must be one of {sorted(APPS)}, got {app!r}")
         self.app = app
+        self.server_args = tuple(server_args)
         self.sources = sources or {}
         self.extra = extra or {}
         self.log_path = log_path
@@ -295,6 +298,7 @@ class LabServer:
                 f"--ServerApp.root_dir={self.root}",
                 "--KernelManager.shutdown_wait_time=3",
                 *APPS[self.app]["args"](dirs["workspaces"], settings),
+                *self.server_args,
             ]
             if hasattr(os, "geteuid") and os.geteuid() == 0:
                 cmd.append("--allow-root")
