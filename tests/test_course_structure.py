@@ -2,6 +2,7 @@
 
 Checked on the sources ``course/*.ipynb`` (the instructor versions):
 
+* the first code cell switches the compile cache on;
 * every code cell has at most 15 lines;
 * every "Think about it" markdown cell is followed by a markdown cell tagged
   ``answer`` before the next section heading (or the next "Think about it");
@@ -41,6 +42,13 @@ def _ids(paths):
 
 def test_the_course_has_its_twelve_notebooks():
     assert [int(p.name[:2]) for p in NOTEBOOKS] == list(range(12))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_the_first_code_cell_enables_the_compile_cache(path):
+    """Before anything compiles, so every program of the notebook is cached."""
+    code = [c.source for c in _cells(path) if c.cell_type == "code"]
+    assert code and "dl.compile_cache.enable()" in code[0], path.name
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))

@@ -35,15 +35,26 @@ class Page:
         return [(c, b[0]) for c, b in self.sent if c["type"] == "frame"]
 
     def last_pixels(self):
-        content, data = self.frames()[-1]
-        return decode(content, data)
+        """The canvas after every frame so far, painted as figure.js does."""
+        canvas, seq = None, -1
+        for content, data in self.frames():
+            part = decode(content, data)
+            if content["base"] == -1:
+                canvas = part.copy()
+            else:
+                assert content["base"] == seq, "a rectangle on a frame not shown"
+                x, y = content["x"], content["y"]
+                canvas[y : y + part.shape[0], x : x + part.shape[1]] = part
+            seq = content["seq"]
+        return canvas
 
 
 def decode(content, data) -> np.ndarray:
+    """The frame's pixels: the whole frame, or its rectangle (w x h)."""
     if content["encoding"] == "png":
         return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
     raw = zlib.decompress(data)
-    return np.frombuffer(raw, np.uint8).reshape(content["height"], content["width"], 4)
+    return np.frombuffer(raw, np.uint8).reshape(content["h"], content["w"], 4)
 
 
 def buffer(fig) -> np.ndarray:
@@ -299,3 +310,59 @@ def test_the_snapshot_waits_until_the_frames_stop(scene, monkeypatch):
     assert widget.png_seq == widget.seq
     png = np.asarray(Image.open(io.BytesIO(widget.png)))
     assert np.array_equal(png, buffer(fig))
+
+
+def test_after_the_first_frame_only_the_changed_rectangle_is_sent(scene, monkeypatch):
+    fig, _, _, line, x = scene
+    widget = FigureWidget(fig, animated=[line])
+    page = Page(widget, monkeypatch)
+    page.say(type="hello", ratio=1)
+    first, _ = page.frames()[-1]
+    assert first["base"] == -1 and (first["w"], first["h"]) == (300, 150)
+    before = buffer(fig)
+    line.set_ydata(0.5 * x)
+    widget.render()
+    content, data = page.frames()[-1]
+    after = buffer(fig)
+    changed = np.argwhere((before != after).any(axis=2))  # (row, col) pairs
+    (y0, x0), (y1, x1) = changed.min(axis=0), changed.max(axis=0) + 1
+    assert content["base"] == first["seq"]
+    assert (content["x"], content["y"], content["w"], content["h"]) == (
+        x0,
+        y0,
+        x1 - x0,
+        y1 - y0,
+    )
+    assert content["w"] * content["h"] < 300 * 150  # only the left axes moved
+    assert np.array_equal(page.last_pixels(), after)
+
+
+def test_hello_refresh_and_a_new_ratio_send_whole_frames(scene, monkeypatch):
+    fig, _, _, line, x = scene
+    widget = FigureWidget(fig, animated=[line])
+    page = Page(widget, monkeypatch)
+    page.say(type="hello", ratio=1)
+    line.set_ydata(0.3 * x)
+    widget.render()
+    assert page.frames()[-1][0]["base"] >= 0
+    for message in ({"type": "refresh"}, {"type": "hello", "ratio": 1}):
+        page.say(**message)
+        assert page.frames()[-1][0]["base"] == -1
+    page.say(type="hello", ratio=2)
+    content, _ = page.frames()[-1]
+    assert content["base"] == -1 and content["width"] == 600
+    line.set_ydata(0.1 * x)
+    widget.render()
+    assert page.frames()[-1][0]["base"] == content["seq"]
+    assert np.array_equal(page.last_pixels(), buffer(fig))
+
+
+def test_changed_box_of_equal_frames_one_pixel_and_other_shapes():
+    a = np.zeros((4, 5, 4), np.uint8)
+    assert F.changed_box(a, a.copy()) == (0, 1, 0, 1)
+    b = a.copy()
+    b[2, 3, 1] = 7  # one channel of one pixel
+    assert F.changed_box(a, b) == (2, 3, 3, 4)
+    b[0, 0, 3] = 1
+    assert F.changed_box(a, b) == (0, 3, 0, 4)
+    assert F.changed_box(a, np.zeros((5, 4, 4), np.uint8)) is None

@@ -1,13 +1,15 @@
 // The page side of dlcore.live.figure.FigureWidget (an anywidget ES module).
 //
 // One view: an element of class "dlcore-figure" holding ONE <canvas>. Frames
-// from the kernel ({type: "frame", seq, width, height, ratio, encoding} plus
-// one binary buffer, see figure.py) are decoded off the main path
+// from the kernel ({type: "frame", seq, width, height, ratio, encoding, x, y,
+// w, h, base} plus one binary buffer, see figure.py) are decoded
 // (DecompressionStream for "deflate", createImageBitmap for "png") and
-// painted with putImageData on that canvas; the canvas is then marked with
-// dataset.seq = the frame's sequence number. A frame is painted only if its
-// seq is newer than the one on screen. Pointer presses, drags and releases go
-// to the kernel in frame pixels, origin at the bottom-left corner.
+// painted with putImageData on that canvas, one after the other in the order
+// they came; the canvas is then marked with dataset.seq = the frame's
+// sequence number. A frame is painted only if its seq is newer than the one
+// on screen; a rectangle (base >= 0) only if frame `base` is on screen, else
+// the page asks for a whole frame. Pointer presses, drags and releases go to
+// the kernel in frame pixels, origin at the bottom-left corner.
 //
 // With no kernel (a notebook's saved widget state) the view shows the "png"
 // snapshot; when the kernel goes away the canvas keeps its last image.
@@ -72,14 +74,15 @@ function render({ model, el }) {
     }
   }
 
-  function paint(image, seq, ratio) {
+  // image: the whole frame (width x height), or its rectangle at (x, y)
+  function paint(image, seq, ratio, x = 0, y = 0, width = image.width, height = image.height) {
     if (seq <= shown) return; // a newer frame is already on screen
-    if (canvas.width !== image.width) canvas.width = image.width;
-    if (canvas.height !== image.height) canvas.height = image.height;
+    if (canvas.width !== width) canvas.width = width;
+    if (canvas.height !== height) canvas.height = height;
     const r = ratio > 0 ? ratio : 1;
-    canvas.style.width = `${image.width / r}px`;
-    canvas.style.height = `${image.height / r}px`;
-    ctx.putImageData(image, 0, 0);
+    canvas.style.width = `${width / r}px`;
+    canvas.style.height = `${height / r}px`;
+    ctx.putImageData(image, x, y);
     shown = seq;
     canvas.dataset.seq = String(seq);
     failures = 0;
@@ -94,14 +97,20 @@ function render({ model, el }) {
     });
   }
 
+  function askWhole() {
+    if (!refreshing) {
+      refreshing = true;
+      send({ type: "refresh" });
+    }
+  }
+
   function failed(err) {
     console.warn("dlcore: a figure frame could not be shown", err);
     failures += 1;
     if (failures >= 3 && canInflate) {
       send({ type: "hello", ratio: window.devicePixelRatio || 1, encoding: "png" });
-    } else if (!refreshing) {
-      refreshing = true;
-      send({ type: "refresh" });
+    } else {
+      askWhole();
     }
   }
 
@@ -124,10 +133,53 @@ function render({ model, el }) {
     if (msg.type !== "frame" || msg.seq <= shown || !buffers || !buffers.length) {
       return;
     }
-    const bytes = bytesOf(buffers[0]);
-    const decoded =
-      msg.encoding === "png" ? decodePng(bytes) : inflate(bytes, msg.width, msg.height);
-    decoded.then((image) => paint(image, msg.seq, msg.ratio), failed);
+    queue.push({ msg, bytes: bytesOf(buffers[0]) });
+    drain();
+  }
+
+  // Frames are shown in the order they came (a rectangle needs the frame
+  // before it); a whole frame further on makes the ones before it moot.
+  let queue = [];
+  let draining = false;
+  const isWhole = (msg) => !(msg.base >= 0);
+
+  async function drain() {
+    if (draining) return;
+    draining = true;
+    try {
+      while (queue.length) {
+        let k = 0;
+        for (let i = queue.length - 1; i > 0; i--) {
+          if (isWhole(queue[i].msg)) {
+            k = i;
+            break;
+          }
+        }
+        const { msg, bytes } = queue[k];
+        queue = queue.slice(k + 1);
+        await show(msg, bytes);
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  async function show(msg, bytes) {
+    if (msg.seq <= shown) return;
+    const whole = isWhole(msg);
+    if (!whole && (msg.base !== shown || canvas.width !== msg.width)) {
+      askWhole(); // the frame it builds on is not on screen
+      return;
+    }
+    let image;
+    try {
+      if (msg.encoding === "png") image = await decodePng(bytes);
+      else image = await inflate(bytes, msg.w ?? msg.width, msg.h ?? msg.height);
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    paint(image, msg.seq, msg.ratio, msg.x ?? 0, msg.y ?? 0, msg.width, msg.height);
   }
 
   function showSnapshot() {

@@ -22,15 +22,23 @@ Frame protocol (custom messages of the widget's comm, both directions):
   one device pixel) and answers with the current frame. ``e`` is
   ``"deflate"``, or ``"png"`` for a page without ``DecompressionStream``.
 - kernel -> page ``{"type": "frame", "seq", "width", "height", "ratio",
-  "encoding"}`` with ONE binary buffer: for ``"deflate"`` the RGBA rows, top
-  row first, 4 bytes per pixel, in the zlib format (RFC 1950, level 1;
-  ISA-L's deflate when the ``isal`` package is installed); for ``"png"`` a
-  PNG file. The page inflates it with ``DecompressionStream("deflate")`` and
-  paints it with ``putImageData`` on its canvas, whose CSS size is
-  ``width / ratio`` by ``height / ratio``. It never paints a frame whose
-  ``seq`` is not newer than the one on screen (decoding is asynchronous).
-- page -> kernel ``{"type": "refresh"}``: a frame failed to decode; the
-  kernel sends the current frame again.
+  "encoding", "x", "y", "w", "h", "base"}`` with ONE binary buffer. The frame
+  is ``width`` x ``height`` pixels; the buffer holds the rectangle of ``w`` x
+  ``h`` pixels whose top-left corner is (``x``, ``y``): for ``"deflate"`` its
+  RGBA rows, top row first, 4 bytes per pixel, in the zlib format (RFC 1950,
+  level 1; ISA-L's deflate when the ``isal`` package is installed); for
+  ``"png"`` a PNG file of the whole frame. ``base`` is -1 for a whole frame;
+  otherwise the rectangle is the part that changed since frame ``base``, and
+  the rest of the frame equals frame ``base`` (a slider move usually changes
+  half of the figure or less, so this halves the bytes to deflate, send and
+  inflate). The page inflates with ``DecompressionStream("deflate")``, paints
+  with ``putImageData`` on its canvas, whose CSS size is ``width / ratio`` by
+  ``height / ratio``, in the order the frames came, and never paints a
+  frame whose ``seq`` is not newer than the one on screen. A rectangle whose
+  ``base`` is not the frame on screen is not painted: the page asks for a
+  whole frame instead.
+- page -> kernel ``{"type": "refresh"}``: a frame failed to decode or did not
+  apply; the kernel sends the current frame again, whole.
 - page -> kernel ``{"type": "pointer", "kind", "x", "y", "width", "height",
   "id"}``: a press, a move while pressed (drag) or a release of the primary
   button, in pixels of the frame on screen (``width`` x ``height``), origin at
@@ -75,7 +83,14 @@ try:  # ISA-L's deflate: several times the standard zlib's speed, same format
 except ImportError:  # pragma: no cover - isal is in requirements.txt
     DEFLATE = zlib.compress
 
-__all__ = ["DEFLATE", "SNAPSHOT_DELAY", "FigureWidget", "figure", "png_bytes"]
+__all__ = [
+    "DEFLATE",
+    "SNAPSHOT_DELAY",
+    "FigureWidget",
+    "changed_box",
+    "figure",
+    "png_bytes",
+]
 
 SNAPSHOT_DELAY = 0.4  # seconds without a new frame before ``png`` is stored
 _RATIO_RANGE = (0.5, 4.0)  # accepted devicePixelRatio values
@@ -133,6 +148,22 @@ def _png_chunk(tag: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
 
 
+def changed_box(old: np.ndarray, new: np.ndarray):
+    """``(y0, y1, x0, x1)``: the smallest rectangle holding every pixel where
+    two (h, w, 4) uint8 frames differ (1 x 1 at the corner when none does);
+    None when their shapes differ."""
+    if old.shape != new.shape:
+        return None
+    h, w, _ = new.shape
+    diff = old.view(np.uint32).reshape(h, w) != new.view(np.uint32).reshape(h, w)
+    rows = np.flatnonzero(diff.any(axis=1))
+    if rows.size == 0:
+        return 0, 1, 0, 1
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    cols = np.flatnonzero(diff[y0:y1].any(axis=0))
+    return y0, y1, int(cols[0]), int(cols[-1]) + 1
+
+
 def _finite(x, default: float = 1.0) -> float:
     """``x`` as a finite float, else ``default`` (a page's message is untrusted)."""
     try:
@@ -182,6 +213,7 @@ class FigureWidget(anywidget.AnyWidget):
         self.fig, self.animated = fig, animated
         self.base_dpi, self.pixel_ratio = float(fig.dpi), 1.0
         self.seq, self.sent, self.errors = 0, 0, []
+        self._on_page = None  # (seq, pixels) of the last frame sent
         self.encoding = "deflate"
         self._on_error = on_error
         self._callbacks = {"press": [], "move": [], "release": []}
@@ -254,8 +286,13 @@ class FigureWidget(anywidget.AnyWidget):
         self._ensure_drawn()
         return np.array(self.fig.canvas.buffer_rgba())
 
-    def encode(self, encoding: str = "deflate") -> tuple[dict, bytes]:
+    def encode(
+        self, encoding: str = "deflate", since: tuple | None = None
+    ) -> tuple[dict, bytes]:
         """The current frame as (message content, buffer), see the module.
+
+        ``since``: ``(seq, pixels)`` of a frame the page shows; the message
+        then carries only the rectangle that changed since (deflate only).
 
         Raises:
             ValueError: ``encoding`` is not "deflate" or "png".
@@ -263,9 +300,16 @@ class FigureWidget(anywidget.AnyWidget):
         if encoding not in ("deflate", "png"):
             raise ValueError(f"encoding must be 'deflate' or 'png', got {encoding!r}")
         pixels = self.frame()
+        return self._message(pixels, encoding, since)
+
+    def _message(self, pixels, encoding, since) -> tuple[dict, bytes]:
         h, w, _ = pixels.shape
+        box = None
+        if encoding == "deflate" and since is not None:
+            box = changed_box(since[1], pixels)
+        y0, y1, x0, x1 = box or (0, h, 0, w)
         if encoding == "deflate":
-            data = DEFLATE(pixels.tobytes(), 1)
+            data = DEFLATE(np.ascontiguousarray(pixels[y0:y1, x0:x1]).tobytes(), 1)
         else:
             data = png_bytes(pixels)
         content = {
@@ -275,15 +319,25 @@ class FigureWidget(anywidget.AnyWidget):
             "height": h,
             "ratio": self.pixel_ratio,
             "encoding": encoding,
+            "x": int(x0),
+            "y": int(y0),
+            "w": int(x1 - x0),
+            "h": int(y1 - y0),
+            "base": -1 if box is None else int(since[0]),
         }
         return content, data
 
-    def send_frame(self, force: bool = False) -> None:
-        """Send the current frame to the page (once a view exists, or ``force``)."""
+    def send_frame(self, force: bool = False, whole: bool = False) -> None:
+        """Send the current frame to the page (once a view exists, or
+        ``force``): the part that changed since the last frame sent, or the
+        ``whole`` frame."""
         if not (self._views or force) or self.comm is None:
             return
-        content, data = self.encode(self.encoding)
+        pixels = self.frame()
+        since = None if whole else self._on_page
+        content, data = self._message(pixels, self.encoding, since)
         self.send(content, buffers=[data])
+        self._on_page = (self.seq, pixels)
         self.sent += 1
         self._schedule_snapshot()
 
@@ -364,14 +418,14 @@ class FigureWidget(anywidget.AnyWidget):
         if not isinstance(content, dict):
             return
         kind = content.get("type")
-        if kind == "hello":
-            self._views = True
+        if kind == "hello":  # a new view has nothing yet: whole frames
+            self._views, self._on_page = True, None
             self.encoding = "png" if content.get("encoding") == "png" else "deflate"
             ratio, (lo, hi) = _finite(content.get("ratio")), _RATIO_RANGE
             if not self.set_pixel_ratio(min(max(ratio, lo), hi)):
-                self.send_frame()
+                self.send_frame(whole=True)
         elif kind == "refresh":
-            self.send_frame(force=True)
+            self.send_frame(force=True, whole=True)
         elif kind == "pointer":
             try:
                 self.pointer(
