@@ -18,8 +18,9 @@ canvas is not at the page's ratio):
 - drag: from the low end, ``ArrowRight`` every ~16 ms for ``--drag-seconds``
   (a slider with fewer steps gets them spread over the time); ``drag`` is the
   time from the last ``keydown`` to the frame showing the last repaint, once
-  the page was quiet for 1 s; ``final`` is "ok" when that frame equals the
-  one reached again by one step back and one forward, else "STALE";
+  the page was quiet for 1 s; ``final`` is "ok" when the canvas then shows,
+  pixel for pixel, the kernel's current frame (SHA-256 on both sides), else
+  "STALE";
 - ``× bare``: the row's p50 over the bare widget round trip (an ``IntSlider``
   whose observer sets a ``Label``) measured in the same page at the start and
   at the end of the same ratio's run.
@@ -211,7 +212,7 @@ def report(runs: list[dict]) -> list[str]:
         "  n: presses that produced a repaint / presses; ×bare: p50 / bare p50",
         "  drag: ms from the last key of a 2 s drag to the frame of the last repaint;",
         "    0* = the last keys left the value unchanged (e.g. BetaSlider rounding)",
-        "  final: ok = the last frame is the final value's; STALE = it is not",
+        "  final: ok = the page shows the kernel's current frame; STALE = it does not",
         "  targets: p50 ≤ 50, p95 ≤ 100, drag ≤ 200 ms, ×bare ≤ 1.5 (— = not measured)",
         "",
         "Rows meeting each target (of the rows measured):",
