@@ -6,7 +6,9 @@
 - :class:`Progress`: the one progress bar of the live layer (warm-ups,
   training runs made before a panel is shown).
 - :class:`ErrorLog`: caught errors, listed under a panel's figure.
-- :func:`discrete_variants`: every combination of a panel's discrete controls.
+- :func:`discrete_variants`: every combination of a panel's discrete controls,
+  and :func:`warm_up`, which compiles each of them once.
+- :func:`static_html`: a panel as HTML, for viewers without a kernel.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import ipywidgets as widgets
+import jax
 import numpy as np
 import traitlets
 
@@ -30,6 +33,8 @@ __all__ = [
     "discrete_variants",
     "once_per_key",
     "set_range",
+    "static_html",
+    "warm_up",
 ]
 
 _TOGGLES = (widgets.ToggleButton, widgets.Checkbox)
@@ -203,6 +208,33 @@ def _option_values(w) -> list:
     opts = list(w.options.items() if hasattr(w.options, "items") else w.options)
     pairs = all(isinstance(o, (tuple, list)) and len(o) == 2 for o in opts)
     return [o[1] for o in opts] if pairs else opts
+
+
+def warm_up(compute: Callable, key, values: dict, variants: list, report) -> None:
+    """``compute(key=key, **values, **overrides)`` for each ``overrides`` of
+    ``variants``, under one progress bar; errors go to
+    ``report(where, values, exc)``."""
+    with Progress(max(len(variants), 1)) as progress:
+        for i, overrides in enumerate(variants):
+            run = {**values, **overrides}
+            try:
+                jax.block_until_ready(compute(key=key, **run))
+            except Exception as exc:
+                report("warm-up", run, exc)
+            progress.update(i + 1)
+
+
+def static_html(title: str, values: dict, readout: str, img: str, log: str) -> str:
+    """A panel as static HTML: title, the controls' values, the readout, the
+    figure's ``<img>`` and the error log (empty parts left out)."""
+    text = " · ".join(
+        f"{n} = {v:.4g}" if isinstance(v, float) else f"{n} = {v}"
+        for n, v in values.items()
+    )
+    parts = [title] if title else []
+    parts.append(f"<code>{html.escape(text)}</code>")
+    parts += [p for p in (readout, img, log) if p]
+    return "\n".join(f"<div>{p}</div>" for p in parts)
 
 
 def discrete_variants(controls: dict) -> list[dict]:

@@ -23,7 +23,6 @@ normally. The figure is a :class:`~dlcore.live.figure.FigureWidget`.
 from __future__ import annotations
 
 import contextlib
-import html
 import time
 from collections import deque
 from collections.abc import Callable
@@ -32,7 +31,13 @@ import ipywidgets as widgets
 import jax
 
 from dlcore.live import viz
-from dlcore.live.controls import ErrorLog, PanelError, Progress, discrete_variants
+from dlcore.live.controls import (
+    ErrorLog,
+    PanelError,
+    discrete_variants,
+    static_html,
+    warm_up,
+)
 from dlcore.live.figure import FigureWidget, figure
 
 __all__ = ["Panel", "PanelError", "figure"]
@@ -181,9 +186,6 @@ class Panel:
             for name, v in values.items():
                 self.controls[name].value = v
 
-    def flush(self) -> None:
-        """Kept for compatibility: renders are never deferred, nothing waits."""
-
     def _moved(self, name, new) -> None:
         with self.hold():
             if name in self._hooks:
@@ -251,17 +253,11 @@ class Panel:
         self.redraw()
 
     def warm_up(self, variants="auto") -> None:
-        """Call ``compute`` once per variant so every jit variant is compiled."""
+        """Call ``compute`` once per variant so every jit variant is compiled
+        (``"auto"``: every combination of the discrete controls)."""
         auto = variants == "auto"
         variants = discrete_variants(self.controls) if auto else list(variants)
-        with Progress(max(len(variants), 1)) as progress:
-            for i, overrides in enumerate(variants):
-                values = {**self.values, **overrides}
-                try:
-                    jax.block_until_ready(self.compute(key=self.key, **values))
-                except Exception as exc:
-                    self._report("warm-up", values, exc)
-                progress.update(i + 1)
+        warm_up(self.compute, self.key, self.values, variants, self._report)
 
     # -- errors, display, closing -------------------------------------------------
 
@@ -292,16 +288,8 @@ class Panel:
     def _static_html(self, img: str) -> str:
         """Title, the controls' values, readout, figure and errors, as HTML."""
         shown = {n: v for n, v in self.values.items() if n not in self._clicks}
-        values = " · ".join(
-            f"{n} = {v:.4g}" if isinstance(v, float) else f"{n} = {v}"
-            for n, v in shown.items()
-        )
-        parts = [self._title] if self._title else []
-        parts.append(f"<code>{html.escape(values)}</code>")
-        if self._readout is not None and self.readout.value:
-            parts.append(self.readout.value)
-        parts += [img, self.log.value] if self.log.value else [img]
-        return "\n".join(f"<div>{p}</div>" for p in parts)
+        readout = self.readout.value if self._readout is not None else ""
+        return static_html(self._title, shown, readout, img, self.log.value)
 
     def close(self) -> None:
         """Close the widgets (the figure goes with its last reference)."""
