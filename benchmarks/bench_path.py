@@ -26,7 +26,12 @@ handling it up to the frame (``busy → frame``), the frame on the page
 busy/idle messages, which every widget message costs (ipykernel publishes
 them; dlcore leaves them alone), measured here so their cost is known.
 
-    python benchmarks/bench_path.py                 # EWA and optimizers, ~3 min
+Both server variants (``--servers``: Jupyter Server's default connection,
+Nagle on, and ``dlcore.live.server.NoDelayKernelConnection``) run at the same
+time, each in its own tab of one Chromium, and the presses alternate between them in
+rounds, so a burst of load falls on both.
+
+    python benchmarks/bench_path.py                 # EWA and optimizers, ~4 min
     python benchmarks/bench_path.py --presses 40 --device-scale-factor 2
 
 Output: benchmarks/results/bench_path.txt (and printed).
@@ -35,6 +40,7 @@ Output: benchmarks/results/bench_path.txt (and printed).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -226,45 +232,84 @@ def table(label: str, rows: list[dict]) -> list[str]:
     return out
 
 
-def run_server(server: str, args) -> list[str]:
-    """Every panel of ``args.panels`` in one JupyterLab of variant ``server``."""
-    lines = []
-    extra = {f"path/{k}.ipynb": notebook(*PANELS[k][:2]) for k in args.panels}
-    with (
-        LabServer(extra=extra, server_args=SERVERS[server][1]) as lab,
-        ChromiumBrowser(
-            device_scale_factor=args.device_scale_factor, viewport=(1400, 1100)
-        ) as browser,
-    ):
-        browser.context.add_init_script(TRACE_JS)
-        page = LabPage(browser, lab)
-        for k in args.panels:
-            path = f"path/{k}.ipynb"
-            page.open(path)
-            page.run_all(path)
-            found = [
-                s for s in page.sliders(path) if s["visible"] and not s["disabled"]
+def open_panel(page: LabPage, key: str) -> tuple[str, dict]:
+    """Run the panel's notebook; its figure's slider and the bare slider."""
+    path = f"path/{key}.ipynb"
+    page.open(path)
+    page.run_all(path)
+    found = [s for s in page.sliders(path) if s["visible"] and not s["disabled"]]
+    fig = [s for s in found if s["figure"] is not None]
+    bare = [s for s in found if s["bare"]]
+    sliders = {}
+    if fig:
+        sliders[f"{PANELS[key][2]}: {fig[0]['label']}"] = fig[0]
+    if bare:
+        sliders[f"{PANELS[key][2]}: bare round trip"] = bare[0]
+    return path, sliders
+
+
+def run_panel(pages: dict, key: str, args) -> dict:
+    """One panel in every server at once, presses alternating between the
+    servers in rounds of ``args.round``; ``{server: lines}``."""
+    opened = {name: open_panel(page, key) for name, page in pages.items()}
+    rows = {name: {label: [] for label in sl} for name, (_, sl) in opened.items()}
+    labels = list(next(iter(opened.values()))[1])
+    for label in labels:
+        done = 0
+        while done < args.presses:
+            k = min(args.round, args.presses - done)
+            for name, page in pages.items():
+                slider = opened[name][1].get(label)
+                if slider is not None:
+                    page.page.bring_to_front()  # the tab in front paints
+                    rows[name][label] += measure(page, slider, k)
+            done += k
+    out = {}
+    for name, page in pages.items():
+        path = opened[name][0]
+        lines = []
+        for label, got in rows[name].items():
+            lines += [*table(label, got), ""]
+        t = page.kernel_eval(path, TIMINGS_CODE).split()
+        if len(t) == 3:
+            lines += [
+                f"  kernel (Panel.timings p50): compute {float(t[1]):.1f} ms, "
+                f"draw + encode + send {float(t[2]):.1f} ms",
+                "",
             ]
-            fig = [s for s in found if s["figure"] is not None]
-            bare = [s for s in found if s["bare"]]
-            for label, sl in ((fig[0]["label"], fig[:1]), ("bare round trip", bare)):
-                if sl:
-                    name = f"{PANELS[k][2]}: {label}"
-                    lines += [*table(name, measure(page, sl[0], args.presses)), ""]
-            out = page.kernel_eval(path, TIMINGS_CODE).split()
-            if len(out) == 3:
-                lines.append(
-                    f"  kernel (Panel.timings p50): compute {float(out[1]):.1f} ms, "
-                    f"draw + encode + send {float(out[2]):.1f} ms"
-                )
-                lines.append("")
-            page.close_notebook(path)
-    return lines
+        page.close_notebook(path)
+        out[name] = lines
+    return out
+
+
+def run(args) -> dict:
+    """Every server variant of ``args.servers`` started together, each shown
+    in its own tab of one Chromium; ``{server: lines}``."""
+    extra = {f"path/{k}.ipynb": notebook(*PANELS[k][:2]) for k in args.panels}
+    out = {name: [] for name in args.servers}
+    with contextlib.ExitStack() as stack:
+        browser = stack.enter_context(
+            ChromiumBrowser(
+                device_scale_factor=args.device_scale_factor, viewport=(1400, 1100)
+            )
+        )
+        browser.context.add_init_script(TRACE_JS)
+        pages = {}
+        for name in args.servers:
+            lab = stack.enter_context(
+                LabServer(extra=extra, server_args=SERVERS[name][1])
+            )
+            pages[name] = LabPage(browser, lab)
+        for key in args.panels:
+            for name, lines in run_panel(pages, key, args).items():
+                out[name] += lines
+    return out
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--presses", type=int, default=30)
+    ap.add_argument("--round", type=int, default=5, help="presses per turn")
     ap.add_argument("--panels", nargs="*", default=list(PANELS), choices=list(PANELS))
     ap.add_argument("--device-scale-factor", type=float, default=1.0)
     ap.add_argument("--output", default="bench_path.txt")
@@ -286,12 +331,13 @@ def main(argv=None) -> int:
     lines = [
         *list(head),
         f"  presses per row: {args.presses}, devicePixelRatio "
-        f"{args.device_scale_factor:g}",
+        f"{args.device_scale_factor:g}; the servers run side by side (one",
+        f"  tab each) and take turns of {args.round} presses",
         "",
     ]
-    for server in args.servers:
+    for server, got in run(args).items():
         lines += [f"== kernel WebSocket: {server} ({SERVERS[server][0]})", ""]
-        lines += run_server(server, args)
+        lines += got
     lines += [
         "  key → send: the page turns the key into the widget message;",
         "  send → 1st reply: to the kernel and back (the first message after",
