@@ -1,6 +1,8 @@
 """How long a notebook takes to open and run, with and without the compile cache.
 
-Not a test: it prints one table and exits 0. Each student notebook in
+Not a test: it prints one table, writes it with the machine and its load at
+the start and the end to ``benchmarks/results/bench_startup.txt`` (another file
+with ``--output``) and exits 0. Each student notebook in
 ``notebooks/`` is run top to bottom (Run All, exercises not done) with nbclient
 in a fresh kernel, under three settings of ``DLCORE_COMPILE_CACHE`` (see
 ``dlcore.compile_cache``), side by side:
@@ -37,10 +39,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import benchlib
+from benchlib import ROOT
+
 sys.path.insert(0, str(ROOT / "tools"))
 
-from warm_cache import NOTEBOOKS, notebooks, run_all  # noqa: E402
+from warm_cache import NOTEBOOKS, notebooks, run_all
 
 SETTINGS = ("off", "cold", "warm")
 FIGURE_MIMES = ("application/vnd.jupyter.widget-view+json", "image/png")
@@ -73,16 +77,45 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("names", nargs="*", help="run notebooks whose name contains these")
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument(
+        "--output",
+        type=Path,
+        default=benchlib.RESULTS_DIR / "bench_startup.txt",
+        help="results file (default: benchmarks/results/bench_startup.txt)",
+    )
     args = ap.parse_args()
     paths = notebooks(args.names)
     if not paths:
         sys.exit(f"no notebook in {NOTEBOOKS} matches {args.names}")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, "
-          f"load {os.getloadavg()[0]:.2f}, repeats {args.repeats}")  # fmt: skip
+    head = benchlib.header(
+        "Seconds to open and run a notebook, compile cache off / cold / warm",
+        ("jax", "jaxlib", "numpy", "matplotlib", "nbclient"),
+        browser=False,
+    )
+    head.append(f"  repeats: {args.repeats} (medians)")
+    start_load = os.getloadavg()[0]
+    print("\n".join(head), flush=True)
+    rows = measure(paths, args.repeats)
+    lines = [*head, "", *table(rows)]
+    lines.append(f"  load average (1, 5, 15 min) at end: {benchlib.loadavg()}")
+    if max(start_load, os.getloadavg()[0]) > 0.75 * (os.cpu_count() or 1):
+        lines.append(
+            "  note: the machine was busy (1-min load above 0.75 per core at the "
+            "start or the end): the times are slower and noisier than on an idle "
+            "machine; compare the columns of one row rather than two runs"
+        )
+    print("\n".join(lines[len(head) :]))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text("\n".join(lines) + "\n")
+    print(f"\nwritten to {args.output}")
+
+
+def measure(paths: list[Path], repeats: int) -> list:
+    """``[(notebook, {setting: (first, all)})]``: medians over the rounds."""
     rows = []
     for path in paths:
         times = {s: [] for s in SETTINGS}
-        for _ in range(args.repeats):
+        for _ in range(repeats):
             cold = tempfile.mkdtemp(prefix="dlcore-bench-cache-")
             try:
                 times["off"].append(run_notebook(path, "off"))
@@ -96,18 +129,26 @@ def main() -> None:
         }
         rows.append((path.stem, med))
         print(f"  done {path.stem}", file=sys.stderr, flush=True)
+    return rows
 
+
+def table(rows: list) -> list[str]:
+    """The table's lines: one row per notebook, then the totals."""
     head = "".join(f"{s + ' first':>12}{s + ' all':>10}" for s in SETTINGS)
-    print(f"\n{'notebook':<36}{head}{'first ÷':>9}{'all ÷':>8}")
-    print(f"{'':<36}{'':>{22 * len(SETTINGS)}}{'(off/warm)':>17}")
+    lines = [
+        f"{'notebook':<36}{head}{'first ÷':>9}{'all ÷':>8}",
+        f"{'':<36}{'':>{22 * len(SETTINGS)}}{'(off/warm)':>17}",
+    ]
     for name, med in rows:
         cells = "".join(f"{med[s][0]:>12.1f}{med[s][1]:>10.1f}" for s in SETTINGS)
         r_first = med["off"][0] / med["warm"][0]
         r_all = med["off"][1] / med["warm"][1]
-        print(f"{name:<36}{cells}{r_first:>8.1f}×{r_all:>7.1f}×")
+        lines.append(f"{name:<36}{cells}{r_first:>8.1f}×{r_all:>7.1f}×")
     tot = {s: sum(m[s][1] for _, m in rows) for s in SETTINGS}
-    print(f"{'total (all)':<36}" + "".join(f"{'':>12}{tot[s]:>10.1f}" for s in SETTINGS)
-          + f"{'':>9}{tot['off'] / tot['warm']:>7.1f}×")  # fmt: skip
+    totals = "".join(f"{'':>12}{tot[s]:>10.1f}" for s in SETTINGS)
+    ratio = tot["off"] / tot["warm"]
+    lines.append(f"{'total (all)':<36}{totals}{'':>9}{ratio:>7.1f}×")
+    return lines
 
 
 if __name__ == "__main__":

@@ -30,20 +30,25 @@ Run::
     python benchmarks/bench_train.py --no-torch # skip the PyTorch rows
 
 This is a measurement, not a test: missed targets print MISS, the exit status
-is always 0.
+is always 0. The tables are printed and written, with the machine and its load
+at the start and the end, to ``benchmarks/results/bench_train.txt`` (another
+file with ``--output``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import math
 import os
-import platform
 import statistics
 import sys
 import time
 from functools import partial
+from pathlib import Path
 
+import benchlib
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -520,20 +525,17 @@ def print_sanity(steps: int, params0, X, Y, output: str, trainers: dict) -> None
         print(f"    {name:<30}{np_cost(tr.get_params(), X, Y, output):.6f}")
 
 
-def load_str() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+class Tee(io.TextIOBase):
+    """A text stream that writes to ``stream`` and keeps a copy."""
 
+    def __init__(self, stream):
+        self.stream = stream
+        self.copy = io.StringIO()
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    def write(self, text: str) -> int:
+        self.stream.write(text)
+        self.stream.flush()  # show each line at once (CI logs)
+        return self.copy.write(text)
 
 
 def import_torch(disabled: bool):
@@ -547,14 +549,12 @@ def import_torch(disabled: bool):
 
 
 def print_machine(torch, torch_note: str):
-    print("dlcore speed benchmark")
-    print(f"  CPU            : {cpu_model()}")
+    packages = ("jax", "jaxlib", "numpy", "torch")
+    for line in benchlib.header("dlcore speed benchmark", packages, browser=False):
+        print(line)
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     print(f"  CPUs           : {os.cpu_count()} (usable by this process: {usable})")
-    print(f"  python         : {platform.python_version()}")
-    print(f"  jax / jaxlib   : {jax.__version__} / {jax.lib.__version__}")
     print(f"  jax backend    : {jax.default_backend()} {jax.devices()}")
-    print(f"  numpy          : {np.__version__}")
     if torch is None:
         print(f"  torch          : {torch_note}")
     else:
@@ -562,7 +562,6 @@ def print_machine(torch, torch_note: str):
         print(f"  torch          : {torch.__version__} ({threads} threads)")
     x64 = jax.config.x64_enabled
     print(f"  float dtype    : float32 everywhere (jax_enable_x64={x64})")
-    print(f"  load average   : {load_str()} (1, 5, 15 min) at start")
     if os.getloadavg()[0] > 0.75 * (os.cpu_count() or 1):
         print("  WARNING: the machine is busy; timings will be slow and noisy")
 
@@ -684,9 +683,23 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="few repeats (< 60 s)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=benchlib.RESULTS_DIR / "bench_train.txt",
+        help="results file (default: benchmarks/results/bench_train.txt)",
+    )
     args = parser.parse_args(argv)
-    sys.stdout.reconfigure(line_buffering=True)  # show each line at once (CI logs)
+    tee = Tee(sys.stdout)
+    with contextlib.redirect_stdout(tee):
+        run(args)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(tee.copy.getvalue())
+    print(f"\nwritten to {args.output}")
 
+
+def run(args) -> None:
+    """Both problems, then the targets; every line goes to stdout."""
     torch, torch_note = import_torch(args.no_torch)
     torch_threads = torch.get_num_threads() if torch is not None else 0
     print_machine(torch, torch_note)
@@ -742,7 +755,9 @@ def main(argv=None):
         f"  For scale, on this machine: the same run as plain JAX, "
         f"{fmt(b[FLOOR_REF])} ms; its products alone, {fmt(b['dots'])} ms."
     )
-    print(f"\nload average: {load_str()} (1, 5, 15 min) at the end")
+    print(f"\nload average (1, 5, 15 min) at the end: {benchlib.loadavg()}")
+    if os.getloadavg()[0] > 0.75 * (os.cpu_count() or 1):
+        print("  WARNING: the machine was busy at the end; timings are slow and noisy")
 
 
 if __name__ == "__main__":

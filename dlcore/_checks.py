@@ -11,7 +11,7 @@ unchecked, which is what lets a slider value be a traced argument.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
 
 import jax
@@ -23,9 +23,12 @@ __all__ = [
     "check_bool",
     "check_choice",
     "check_finite",
+    "check_flags",
+    "check_float_dtype",
     "check_int",
     "check_key",
     "check_keys",
+    "check_layer_dims",
     "check_params",
     "check_range",
     "check_real",
@@ -289,6 +292,56 @@ def check_keys(name: str, keys) -> int:
             f"(jax.random.split(key, N)), got batch shape {batch}"
         )
     return batch[0]
+
+
+def check_layer_dims(layer_dims: Sequence[int]) -> tuple[int, ...]:
+    """Validate ``[n0, ..., nL]``: at least one layer, every width ≥ 1."""
+    if isinstance(layer_dims, (str, bytes)) or not isinstance(layer_dims, Sequence):
+        raise TypeError(
+            "layer_dims must be a list of layer widths [n0, n1, ..., nL], "
+            f"got {type(layer_dims).__name__}"
+        )
+    if len(layer_dims) < 2:
+        raise ValueError(
+            "layer_dims must list the input width and at least one layer "
+            f"(depth L >= 1), got {list(layer_dims)}"
+        )
+    return tuple(
+        check_int(f"layer_dims[{i}]", n, lo=1) for i, n in enumerate(layer_dims)
+    )
+
+
+def check_flags(name: str, flags, n: int) -> tuple[bool, ...]:
+    """Turn a bool or a per-layer sequence of bools into a tuple of length n."""
+    if isinstance(flags, bool):
+        return (flags,) * n
+    if not isinstance(flags, (list, tuple)) or not all(
+        isinstance(f, bool) for f in flags
+    ):
+        raise TypeError(
+            f"{name} must be True/False or a list of {n} bools (one per hidden "
+            f"layer), got {flags!r}"
+        )
+    flags = tuple(flags)
+    if len(flags) != n:
+        raise ValueError(
+            f"{name} must be a bool or a list of {n} bools (one per hidden "
+            f"layer), got {len(flags)}: {flags!r}"
+        )
+    return flags
+
+
+def check_float_dtype(name: str, dtype):
+    """Check that ``dtype`` names a floating dtype (float16/32/64)."""
+    try:
+        ok = jnp.issubdtype(jnp.dtype(dtype), jnp.floating)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise TypeError(
+            f"{name} must be a floating dtype such as float32, got {dtype!r}"
+        )
+    return dtype
 
 
 def isfinite_float(x) -> bool:

@@ -366,21 +366,57 @@ def num_mini_batches(m: int, mini_batch_size: int) -> int:
     return -(-m // mini_batch_size)
 
 
-def random_mini_batches(key, X, Y, mini_batch_size: int = 64):
+def random_mini_batches(X, Y, mini_batch_size, key):
     """Shuffle the columns of (X, Y) together and cut them into mini-batches.
 
-    Batch k holds shuffled columns k·s .. (k+1)·s - 1 with s = mini_batch_size;
-    the last batch keeps the m mod s leftover columns when s does not divide
-    m. s = m is batch gradient descent, s = 1 is stochastic gradient descent.
+    With s = mini_batch_size and a random permutation π of the m columns,
+    batch k holds the columns π(k·s) .. π((k+1)·s - 1)::
 
-    Returns a list of ⌈m/s⌉ pairs (X_batch, Y_batch) of shapes (n_x, s) and
-    (n_y, s), the last possibly narrower.
+        X_batch_k = X[:, π[k·s : (k+1)·s]]     (n_x, s)
+        Y_batch_k = Y[:, π[k·s : (k+1)·s]]     (n_y, s)
+
+    The last batch keeps the m mod s leftover columns when s does not divide
+    m. s = m is batch gradient descent, s = 1 is stochastic gradient descent.
+    The key comes last, as in ``dl.layers.dropout_forward`` and
+    ``dl.model.forward`` (and in the exercise of notebook 06).
+
+    Arguments:
+        X: inputs of shape (n_x, m), real and finite.
+        Y: labels of shape (n_y, m), real and finite.
+        mini_batch_size: s, an integer in [1, m].
+        key: a JAX PRNG key (``jax.random.key(...)``); no default.
+
+    Returns:
+        A list of ⌈m/s⌉ pairs (X_batch, Y_batch) of shapes (n_x, s) and
+        (n_y, s), the last possibly narrower.
+
+    Raises:
+        TypeError: X is a PRNG key (the argument order of older versions,
+            ``random_mini_batches(key, X, Y, s)``), mini_batch_size is not
+            an integer, or key is not one PRNG key.
+        ValueError: shapes disagree, X or Y is not finite, or
+            mini_batch_size is outside [1, m].
     """
+    _reject_key_first("X", X)
     key = check_key("key", key)
     X, Y, m = _check_XY(X, Y)
     s = check_int("mini_batch_size", mini_batch_size, lo=1, hi=m)
     sizes = [s] * (m // s) + ([m % s] if m % s else [])
     return _shuffle_and_cut(key, X, Y, sizes)
+
+
+def _reject_key_first(name, x):
+    """TypeError when a PRNG key arrives where data belongs (key-first order)."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return
+    typed = jnp.issubdtype(dtype, jax.dtypes.prng_key)
+    raw = dtype == jnp.uint32 and tuple(getattr(x, "shape", ())) == (2,)
+    if typed or raw:
+        raise TypeError(
+            f"{name} is a PRNG key; random_mini_batches takes the key last: "
+            "random_mini_batches(X, Y, mini_batch_size, key)"
+        )
 
 
 def _shuffle_and_cut(key, X, Y, sizes):

@@ -334,7 +334,7 @@ def check_model(
     """
     from dlcore import model
 
-    model._check_config(config)
+    model.check_config(config)
     check_array("X", X, ndim=2, floating=True)
     check_finite("X", X)
     check_array("Y", Y, ndim=2)

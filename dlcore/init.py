@@ -38,7 +38,15 @@ from collections.abc import Sequence
 import jax
 import jax.numpy as jnp
 
-from dlcore._checks import check_choice, check_int, check_key, check_range
+from dlcore._checks import (
+    check_choice,
+    check_flags,
+    check_float_dtype,
+    check_int,
+    check_key,
+    check_layer_dims,
+    check_range,
+)
 
 __all__ = ["SCHEMES", "initialize", "std"]
 
@@ -65,23 +73,6 @@ def std(scheme: str, n_prev: int, n: int, scale: float = 1.0) -> float:
         "glorot": math.sqrt(2.0 / (n_prev + n)),
     }[scheme]
     return scale * base
-
-
-def _check_layer_dims(layer_dims: Sequence[int]) -> tuple[int, ...]:
-    """Validate ``[n0, ..., nL]``: at least one layer, every width ≥ 1."""
-    if isinstance(layer_dims, (str, bytes)) or not isinstance(layer_dims, Sequence):
-        raise TypeError(
-            "layer_dims must be a list of layer widths [n0, n1, ..., nL], "
-            f"got {type(layer_dims).__name__}"
-        )
-    if len(layer_dims) < 2:
-        raise ValueError(
-            "layer_dims must list the input width and at least one layer "
-            f"(depth L >= 1), got {list(layer_dims)}"
-        )
-    return tuple(
-        check_int(f"layer_dims[{i}]", n, lo=1) for i, n in enumerate(layer_dims)
-    )
 
 
 def initialize(
@@ -117,13 +108,13 @@ def initialize(
       or non-finite ``scale`` or ``c``, non-bool flags, a non-float dtype.
     """
     check_key("key", key)
-    dims = _check_layer_dims(layer_dims)
+    dims = check_layer_dims(layer_dims)
     check_choice("scheme", scheme, SCHEMES)
     check_range("scale", scale, 0.0, None)
     check_range("c", c)
     L = len(dims) - 1
-    bn = _normalize_flags("batchnorm", batchnorm, L - 1)
-    _check_float_dtype("dtype", dtype)
+    bn = check_flags("batchnorm", batchnorm, L - 1)
+    check_float_dtype("dtype", dtype)
 
     params = {}
     keys = jax.random.split(key, L)
@@ -144,36 +135,3 @@ def initialize(
         else:
             params[f"b{l}"] = jnp.zeros((n, 1), dtype)
     return params
-
-
-def _normalize_flags(name: str, flags, n: int) -> tuple[bool, ...]:
-    """Turn a bool or a per-layer sequence of bools into a tuple of length n."""
-    if isinstance(flags, bool):
-        return (flags,) * n
-    if not isinstance(flags, (list, tuple)) or not all(
-        isinstance(f, bool) for f in flags
-    ):
-        raise TypeError(
-            f"{name} must be True/False or a list of {n} bools (one per hidden "
-            f"layer), got {flags!r}"
-        )
-    flags = tuple(flags)
-    if len(flags) != n:
-        raise ValueError(
-            f"{name} must be a bool or a list of {n} bools (one per hidden "
-            f"layer), got {len(flags)}: {flags!r}"
-        )
-    return flags
-
-
-def _check_float_dtype(name: str, dtype):
-    """Check that ``dtype`` names a floating dtype (float16/32/64)."""
-    try:
-        ok = jnp.issubdtype(jnp.dtype(dtype), jnp.floating)
-    except TypeError:
-        ok = False
-    if not ok:
-        raise TypeError(
-            f"{name} must be a floating dtype such as float32, got {dtype!r}"
-        )
-    return dtype

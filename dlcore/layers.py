@@ -15,12 +15,12 @@ import jax.numpy as jnp
 from dlcore._checks import (
     check_array,
     check_bool,
+    check_float_dtype,
     check_int,
     check_key,
     check_range,
     check_real,
 )
-from dlcore.init import _check_float_dtype
 
 __all__ = [
     "BNCache",
@@ -155,7 +155,7 @@ def _check_bn_state(bn_state, n: int) -> BNState:
 def bn_init_state(n: int, dtype=jnp.float32) -> BNState:
     """Running mean 0 and running variance 1 for a layer of width n >= 1."""
     n = check_int("n", n, lo=1)
-    _check_float_dtype("dtype", dtype)
+    check_float_dtype("dtype", dtype)
     return BNState(jnp.zeros((n, 1), dtype), jnp.ones((n, 1), dtype))
 
 

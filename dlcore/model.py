@@ -37,16 +37,15 @@ from dlcore._checks import (
     check_bool,
     check_choice,
     check_finite,
+    check_flags,
+    check_float_dtype,
+    check_int,
     check_key,
+    check_layer_dims,
     check_range,
     is_concrete,
 )
-from dlcore.init import (
-    _check_float_dtype,
-    _check_layer_dims,
-    _normalize_flags,
-    initialize,
-)
+from dlcore.init import initialize
 
 __all__ = [
     "LayerCache",
@@ -54,12 +53,16 @@ __all__ = [
     "MLPConfig",
     "accuracy",
     "backward",
+    "check_config",
+    "check_inputs",
     "cost_and_state",
+    "data_cost",
     "forward",
     "init_params",
     "init_state",
     "layer_stats",
     "loss",
+    "penalty",
     "predict",
 ]
 
@@ -84,7 +87,12 @@ def _check_traced_field(name: str, value, lo, hi, **closed):
         check_range(name, value, lo, hi, **closed)
 
 
-def _check_config(config):
+def check_config(config):
+    """Check that ``config`` is an :class:`MLPConfig`; return it.
+
+    Raises:
+        TypeError: ``config`` is anything else (e.g. a list of layer sizes).
+    """
     if not isinstance(config, MLPConfig):
         raise TypeError(
             "config must be an MLPConfig, e.g. MLPConfig(layer_dims=(2, 8, 1)), "
@@ -122,7 +130,7 @@ class MLPConfig:
     bn_momentum: float = 0.9
 
     def __post_init__(self):
-        dims = _check_layer_dims(self.layer_dims)
+        dims = check_layer_dims(self.layer_dims)
         L = len(dims) - 1
         hidden = self.hidden
         if isinstance(hidden, str):
@@ -145,8 +153,8 @@ class MLPConfig:
         set_ = object.__setattr__
         set_(self, "layer_dims", dims)
         set_(self, "hidden", hidden)
-        set_(self, "batchnorm", _normalize_flags("batchnorm", self.batchnorm, L - 1))
-        set_(self, "dropout", _normalize_flags("dropout", self.dropout, L - 1))
+        set_(self, "batchnorm", check_flags("batchnorm", self.batchnorm, L - 1))
+        set_(self, "dropout", check_flags("dropout", self.dropout, L - 1))
         _check_traced_field("keep_prob", self.keep_prob, 0.0, 1.0, lo_closed=False)
         _check_traced_field("lambd", self.lambd, 0.0, None)
         check_range("bn_eps", self.bn_eps, 0.0, None, lo_closed=False)
@@ -195,7 +203,7 @@ def init_params(
     key, config: MLPConfig, scheme: str = "he", scale: float = 1.0, **kw
 ) -> dict:
     """``dlcore.init.initialize`` with the widths and BN flags of ``config``."""
-    _check_config(config)
+    check_config(config)
     return initialize(
         key, config.layer_dims, scheme, scale, batchnorm=config.batchnorm, **kw
     )
@@ -203,8 +211,8 @@ def init_params(
 
 def init_state(config: MLPConfig, dtype=jnp.float32) -> dict:
     """Running BN statistics ``{l: BNState}`` for each BN layer (empty without BN)."""
-    _check_config(config)
-    _check_float_dtype("dtype", dtype)
+    check_config(config)
+    check_float_dtype("dtype", dtype)
     return {
         l: layers.bn_init_state(config.layer_dims[l], dtype)
         for l in range(1, config.L)
@@ -212,9 +220,19 @@ def init_state(config: MLPConfig, dtype=jnp.float32) -> dict:
     }
 
 
-def _check_call(params, X, config, train, state):
-    """The checks of every public entry point, before anything is compiled."""
-    _check_config(config)
+def check_inputs(params, X, config, *, train=True, state=None):
+    """Raise the errors :func:`forward` raises for these inputs, run nothing.
+
+    The checks of every public entry point, before anything is compiled:
+    ``config`` an MLPConfig, ``params`` the blocks W{l} (n[l], n[l-1]) and
+    b{l} (n[l], 1) (γ{l}, β{l} with BN) that it needs, ``X`` a 2-D float array
+    (n0, m) without NaN/inf, ``train`` a bool and ``state`` None or a dict.
+    Traced arrays are checked by shape and dtype only.
+
+    Raises:
+        TypeError / ValueError naming the argument and what is allowed.
+    """
+    check_config(config)
     _check_params(params, config)
     check_array("X", X, ndim=2, floating=True)
     check_finite("X", X)
@@ -335,7 +353,7 @@ def forward(params, X, config: MLPConfig, *, key=None, train=True, state=None):
       a missing key or a batch of keys when dropout is on. Traced ``X`` and
       ``params`` (inside jit, grad or vmap) are checked by shape and dtype only.
     """
-    _check_call(params, X, config, train, state)
+    check_inputs(params, X, config, train=train, state=state)
     return _forward_jit(params, X, config, key, train, state)
 
 
@@ -390,7 +408,7 @@ def backward(AL, Y, caches, config: MLPConfig, params: dict) -> dict:
     """
     check_array("AL", AL, ndim=2)
     check_array("Y", Y, shape=tuple(AL.shape))
-    _check_config(config)
+    check_config(config)
     _check_params(params, config)
     if not (
         isinstance(caches, (tuple, list))
@@ -404,7 +422,20 @@ def backward(AL, Y, caches, config: MLPConfig, params: dict) -> dict:
     return _backward_jit(AL, Y, tuple(caches), config, params)
 
 
-def _data_cost(ZL, Y, config: MLPConfig):
+def data_cost(ZL, Y, config: MLPConfig):
+    """The data cost of the output logits Z{L} (n[L], m) against Y (n[L], m).
+
+    Binary cross-entropy for a sigmoid output, softmax cross-entropy for a
+    softmax output, mean squared error for a linear one, all from the logits
+    (stable for any magnitude). No regularisation: see :func:`penalty`.
+
+    Raises:
+        TypeError / ValueError: ``config`` not an MLPConfig, ``ZL`` not a 2-D
+        real array, ``Y`` of another shape.
+    """
+    check_config(config)
+    check_array("ZL", ZL, ndim=2)
+    check_array("Y", Y, shape=tuple(ZL.shape))
     name = config.loss_name
     if name == "bce":
         return losses.binary_cross_entropy_from_logits(ZL, Y)
@@ -413,7 +444,18 @@ def _data_cost(ZL, Y, config: MLPConfig):
     return losses.mse(ZL, Y)
 
 
-def _penalty(params, config: MLPConfig, m: int):
+def penalty(params, config: MLPConfig, m: int):
+    """The regularisation term of J for ``m`` examples.
+
+    L2: (λ/2m) Σ_l ‖W{l}‖²_F; L1: (λ/2m) Σ_l |W{l}|, λ = ``config.lambd``.
+
+    Raises:
+        TypeError / ValueError: ``config`` not an MLPConfig, ``params`` not the
+        blocks it needs, ``m`` not an integer >= 1.
+    """
+    check_config(config)
+    _check_params(params, config)
+    check_int("m", m, lo=1)
     if config.reg == "l2":
         return losses.l2_penalty(params, config.lambd, m)
     return losses.l1_penalty(params, config.lambd, m)
@@ -427,7 +469,7 @@ def _cost_and_state(params, X, Y, config, key, train, state):
         raise ValueError(
             f"Y must have shape {tuple(ZL.shape)} (n[L], m), got {tuple(Y.shape)}"
         )
-    J = _data_cost(ZL, Y, config) + _penalty(params, config, X.shape[1])
+    J = data_cost(ZL, Y, config) + penalty(params, config, X.shape[1])
     return J, new_state
 
 
@@ -440,7 +482,7 @@ def cost_and_state(params, X, Y, config, *, key=None, train=True, state=None):
     Arguments as for :func:`forward`, plus ``Y`` ``(n[L], m)``, real and
     finite. Raises ``TypeError``/``ValueError`` naming the bad argument.
     """
-    _check_call(params, X, config, train, state)
+    check_inputs(params, X, config, train=train, state=state)
     check_array("Y", Y, ndim=2)
     check_finite("Y", Y)
     return _cost_and_state_jit(params, X, Y, config, key, train, state)
@@ -520,7 +562,7 @@ def layer_stats(params, X, Y, config: MLPConfig, *, key=None) -> LayerStats:
     overflowed: plotting code must show those, not hide them. Works under
     ``jax.vmap`` over parameter sets (e.g. several seeds).
     """
-    _check_call(params, X, config, True, None)
+    check_inputs(params, X, config)
     check_array("Y", Y, ndim=2)
     check_finite("Y", Y)
     return _layer_stats_jit(params, X, Y, config, key)

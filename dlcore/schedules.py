@@ -26,6 +26,7 @@ from dlcore._checks import check_choice, check_int, check_range
 
 __all__ = [
     "SCHEDULES",
+    "check_rate",
     "constant",
     "exponential_decay",
     "inverse_sqrt_decay",
@@ -156,8 +157,22 @@ _RATE_RANGE = {
 }
 
 
-def _check_rate(name: str, schedule: str, rate):
-    """Check the single rate knob of ``schedule``, naming it ``name``."""
+def check_rate(name: str, schedule: str, rate):
+    """Check the one rate knob of ``schedule`` (see :func:`make_schedule`).
+
+    Arguments:
+        name: how the caller's user writes the rate (e.g. ``"decay_rate"``).
+        schedule: a name of :data:`SCHEDULES`.
+        rate: the rate, a finite number in the schedule's range.
+
+    Returns:
+        ``rate`` unchanged (a tracer passes unchecked).
+
+    Raises:
+        ValueError / TypeError: an unknown schedule, or a rate out of range,
+        not finite or not a number; the message names ``name`` and the knob.
+    """
+    check_choice("schedule", schedule, SCHEDULES)
     lo, hi, lo_closed, hi_closed = _RATE_RANGE[schedule]
     knob = _RATE_KNOB[schedule]
     if knob is not None:
@@ -176,7 +191,7 @@ def make_schedule(name: str, alpha0, rate, steps_per_epoch=1) -> Callable:
     integer >= 1. Raises ``ValueError``/``TypeError`` naming the argument.
     """
     check_choice("schedule name", name, SCHEDULES)
-    _check_rate("rate", name, rate)
+    check_rate("rate", name, rate)
     knob = _RATE_KNOB[name]
     if knob is None:
         # validate steps_per_epoch anyway so that the dropdown never hides an error

@@ -122,7 +122,7 @@ def make_optimizer(
     check_bool("bias_correction", bias_correction)
     check_choice("clip", clip, _CLIP_MODES)
     check_choice("schedule", schedule, schedules.SCHEDULES)
-    schedules._check_rate("decay_rate", schedule, hp.decay_rate)
+    schedules.check_rate("decay_rate", schedule, hp.decay_rate)
     check_int("steps_per_epoch", steps_per_epoch, lo=1)
     lr = schedules.make_schedule(
         schedule, hp.learning_rate, hp.decay_rate, steps_per_epoch
@@ -150,13 +150,15 @@ def make_optimizer(
 
 def _grads_and_cost(params, X, Y, config, key, state, grad: str):
     if grad == "autodiff":
-        (J, new_state), grads = jax.value_and_grad(model._cost_and_state, has_aux=True)(
-            params, X, Y, config, key, True, state
-        )
+
+        def cost(p):
+            return model.cost_and_state(p, X, Y, config, key=key, state=state)
+
+        (J, new_state), grads = jax.value_and_grad(cost, has_aux=True)(params)
         return grads, J, new_state
-    AL, caches, new_state = model._forward(params, X, config, key, True, state)
-    grads = model._backward(AL, Y, caches, config, params)
-    J = model._data_cost(caches[-1].Zt, Y, config) + model._penalty(
+    AL, caches, new_state = model.forward(params, X, config, key=key, state=state)
+    grads = model.backward(AL, Y, caches, config, params)
+    J = model.data_cost(caches[-1].Zt, Y, config) + model.penalty(
         params, config, X.shape[1]
     )
     return grads, J, new_state
@@ -188,7 +190,7 @@ def make_train_step(
     update. ``step`` is jitted and all of ``hp`` is traced.
     ``grad="hand"`` uses the hand-written backward instead of ``jax.grad``.
     """
-    model._check_config(config)
+    model.check_config(config)
     check_choice("grad", grad, _GRAD_MODES)
     opt_kw = dict(
         name=optimizer,
@@ -206,7 +208,7 @@ def make_train_step(
 
     def step(params, opt_state, state, X, Y, key, hp: Hyper):
         hp = Hyper(*hp).validate()
-        model._check_call(params, X, config, True, state)
+        model.check_inputs(params, X, config, state=state)
         _check_Y("Y", Y, X)
         if key is not None:
             check_key("key", key)
@@ -293,15 +295,15 @@ def _fit(
     state0 = model.init_state(config, X.dtype)
 
     def evaluate(params, state):
-        A = model._forward(params, X, cfg, None, False, state)[0]
+        A = model.forward(params, X, cfg, train=False, state=state)[0]
         train_acc = model.accuracy(A, Y)
         if X_dev is None:
             nan = jnp.array(jnp.nan, A.dtype)
             return train_acc, nan, nan
-        _, caches, _ = model._forward(params, X_dev, cfg, None, False, state)
+        _, caches, _ = model.forward(params, X_dev, cfg, train=False, state=state)
         ZL = caches[-1].Zt
         A_dev = model.activations.get(cfg.output)[0](ZL)
-        return train_acc, model.accuracy(A_dev, Y_dev), model._data_cost(ZL, Y_dev, cfg)
+        return train_acc, model.accuracy(A_dev, Y_dev), model.data_cost(ZL, Y_dev, cfg)
 
     def body(carry, t):
         params, opt_state, state = carry
@@ -381,7 +383,7 @@ def fit(
       sizes, non-bool flags, unknown names.
     """
     check_key("key", key)
-    model._check_config(config)
+    model.check_config(config)
     check_array("X", X, ndim=2, floating=True)
     check_finite("X", X)
     _check_Y("Y", Y, X)
@@ -414,7 +416,7 @@ def fit(
     _check_static(opt_kw)
     make_optimizer(hp=hp, **opt_kw)  # checks the schedule's rate for this schedule
     if params is not None and is_concrete(params):
-        model._check_params(params, config)
+        model.check_inputs(params, X, config)
     hp = Hyper(*(jnp.asarray(v, X.dtype) for v in hp))
     return _fit(
         key,
@@ -447,7 +449,7 @@ def fit_many(keys, X, Y, config: model.MLPConfig, hps: Hyper, **kw) -> History:
     if "params" in kw:
         raise TypeError("fit_many initialises params from each key; drop params=")
     n = check_keys("keys", keys)
-    model._check_config(config)
+    model.check_config(config)
     check_array("X", X, ndim=2, floating=True)
     check_finite("X", X)
     hps = _check_hyper("hps", hps)

@@ -1005,21 +1005,27 @@ CASES = [
     ),
     (
         "random_mini_batches-size",
-        lambda: data.random_mini_batches(KEY, X, Y, 0),
+        lambda: data.random_mini_batches(X, Y, 0, KEY),
         ValueError,
         ["mini_batch_size"],
     ),
     (
         "random_mini_batches-X-inf",
-        lambda: data.random_mini_batches(KEY, INF_X, Y, 4),
+        lambda: data.random_mini_batches(INF_X, Y, 4, KEY),
         ValueError,
         ["X", "inf"],
     ),
     (
         "random_mini_batches-key-batch",
-        lambda: data.random_mini_batches(KEYS, X, Y, 4),
+        lambda: data.random_mini_batches(X, Y, 4, KEYS),
         ValueError,
         ["key", "batch"],
+    ),
+    (
+        "random_mini_batches-key-first",
+        lambda: data.random_mini_batches(KEY, X, Y, 4),
+        TypeError,
+        ["X", "key last"],
     ),
     (
         "make_temperature-days",
@@ -1367,6 +1373,63 @@ CASES = [
     ),
     ("enable-int", lambda: compile_cache.enable(3), TypeError, ["path"]),
     ("count_compiles-arg", lambda: compiles.count_compiles(1), TypeError, []),
+]
+
+# the helpers that train and gradcheck reach model and schedules through
+CASES += [
+    ("check_config-tuple", lambda: model.check_config((2, 1)), TypeError, ["config"]),
+    (
+        "check_inputs-X-nan",
+        lambda: model.check_inputs(PARAMS, NAN_X, CFG),
+        ValueError,
+        ["X", "NaN"],
+    ),
+    (
+        "check_inputs-train-int",
+        lambda: model.check_inputs(PARAMS, X, CFG, train=1),
+        TypeError,
+        ["train"],
+    ),
+    (
+        "check_inputs-params-shape",
+        lambda: model.check_inputs({**PARAMS, "W1": jnp.ones((3, 3))}, X, CFG),
+        ValueError,
+        ["params['W1']", "(3, 2)"],
+    ),
+    (
+        "data_cost-Y-shape",
+        lambda: model.data_cost(jnp.ones((1, 8)), jnp.ones((1, 7)), CFG),
+        ValueError,
+        ["Y", "(1, 8)"],
+    ),
+    (
+        "data_cost-ZL-cplx",
+        lambda: model.data_cost(CPLX, Z, CFG),
+        TypeError,
+        ["ZL", "complex"],
+    ),
+    ("data_cost-config", lambda: model.data_cost(Y, Y, None), TypeError, ["config"]),
+    ("penalty-m-0", lambda: model.penalty(PARAMS, CFG, 0), ValueError, ["m", "1"]),
+    ("penalty-m-float", lambda: model.penalty(PARAMS, CFG, 8.0), TypeError, ["m"]),
+    ("penalty-params-list", lambda: model.penalty([], CFG, 8), TypeError, ["params"]),
+    (
+        "check_rate-exponential",
+        lambda: schedules.check_rate("decay_rate", "exponential", 1.5),
+        ValueError,
+        ["decay_rate", "(0, 1]"],
+    ),
+    (
+        "check_rate-schedule",
+        lambda: schedules.check_rate("decay_rate", "cosine", 0.5),
+        ValueError,
+        ["schedule"],
+    ),
+    (
+        "check_rate-nan",
+        lambda: schedules.check_rate("decay_rate", "inverse_time", math.nan),
+        ValueError,
+        ["decay_rate", "NaN"],
+    ),
 ]
 
 

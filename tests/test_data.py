@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -351,7 +353,7 @@ def _check_batches(batches, X, Y, size):
 
 def test_mini_batches_lecture_sizes():
     X, Y = _indexed(148)
-    batches = random_mini_batches(KEY, X, Y, 64)
+    batches = random_mini_batches(X, Y, 64, KEY)
     assert [b[0].shape[1] for b in batches] == [64, 64, 20]
     assert [b[1].shape for b in batches] == [(1, 64), (1, 64), (1, 20)]
     _check_batches(batches, X, Y, 64)
@@ -362,7 +364,7 @@ def test_mini_batches_lecture_sizes():
 @pytest.mark.parametrize("size", [1, 10])
 def test_mini_batches_extremes(size):
     X, Y = _indexed(10)
-    batches = random_mini_batches(KEY, X, Y, size)
+    batches = random_mini_batches(X, Y, size, KEY)
     _check_batches(batches, X, Y, size)
 
 
@@ -372,7 +374,7 @@ def test_mini_batches_extremes(size):
 def test_mini_batches_property(data, m):
     size = data.draw(st.integers(1, m), label="mini_batch_size")
     X, Y = _indexed(m, n_x=2)
-    batches = random_mini_batches(jax.random.key(size), X, Y, size)
+    batches = random_mini_batches(X, Y, size, jax.random.key(size))
     _check_batches(batches, X, Y, size)
 
 
@@ -386,16 +388,40 @@ def test_num_mini_batches(m, size, n):
 def test_mini_batches_bad_inputs():
     X, Y = _indexed(10)
     with pytest.raises(ValueError, match="mini_batch_size"):
-        random_mini_batches(KEY, X, Y, 0)
+        random_mini_batches(X, Y, 0, KEY)
     with pytest.raises(ValueError, match="mini_batch_size"):
-        random_mini_batches(KEY, X, Y, 11)
+        random_mini_batches(X, Y, 11, KEY)
     with pytest.raises(TypeError, match="mini_batch_size"):
-        random_mini_batches(KEY, X, Y, 2.0)
+        random_mini_batches(X, Y, 2.0, KEY)
     with pytest.raises(ValueError, match="same number of examples"):
-        random_mini_batches(KEY, X, Y[:, :3], 2)
+        random_mini_batches(X, Y[:, :3], 2, KEY)
     with pytest.raises(TypeError, match="key"):
-        random_mini_batches(None, X, Y, 2)
+        random_mini_batches(X, Y, 2, None)
     with pytest.raises(ValueError, match="mini_batch_size"):
         num_mini_batches(10, 20)
     with pytest.raises(ValueError, match="m must be"):
         num_mini_batches(0, 1)
+
+
+@pytest.mark.parametrize(
+    "key", [KEY, jax.random.PRNGKey(0)], ids=["typed-key", "raw-key"]
+)
+def test_mini_batches_key_first_is_rejected(key):
+    # The order of older versions, random_mini_batches(key, X, Y, s).
+    X, Y = _indexed(10)
+    with pytest.raises(TypeError, match="key last"):
+        random_mini_batches(key, X, Y, 2)
+
+
+def test_mini_batches_signature_key_last_without_defaults():
+    params = inspect.signature(random_mini_batches).parameters
+    assert list(params) == ["X", "Y", "mini_batch_size", "key"]
+    assert all(p.default is inspect.Parameter.empty for p in params.values())
+    X, Y = _indexed(10)
+    by_name = random_mini_batches(X=X, Y=Y, mini_batch_size=4, key=KEY)
+    by_position = random_mini_batches(X, Y, 4, KEY)
+    for (Xa, Ya), (Xb, Yb) in zip(by_name, by_position, strict=True):
+        np.testing.assert_array_equal(np.asarray(Xa), np.asarray(Xb))
+        np.testing.assert_array_equal(np.asarray(Ya), np.asarray(Yb))
+    with pytest.raises(TypeError):
+        random_mini_batches(X, Y, 4)

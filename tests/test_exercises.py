@@ -118,19 +118,64 @@ def make_grad_check(mode="two", denominator=True, divisor="2eps"):
 grad_check = make_grad_check()
 
 
-def make_bn_forward(ddof=0, eps_mode="inside", axis=1):
-    def batchnorm_forward(Z, gamma, beta, eps=1e-5):
+def _bn_scale(var, eps, eps_mode):
+    """1/√(var + ε) and the usual ways of getting it wrong."""
+    if eps_mode == "inside":
+        return 1 / np.sqrt(var + eps)
+    if eps_mode == "outside":
+        return 1 / (np.sqrt(var) + eps)
+    return 1 / np.sqrt(var)
+
+
+def make_bn_forward(
+    ddof=0,
+    eps_mode="inside",
+    axis=1,
+    *,
+    swap_momentum=False,
+    update="ewa",
+    state_ddof=0,
+    train_stats="batch",
+    eval_stats="running",
+    eval_eps_mode="inside",
+    update_in_eval=False,
+    default_train=True,
+):
+    """batchnorm_forward with the library's signature, and its usual mistakes."""
+
+    def batchnorm_forward(
+        Z, gamma, beta, bn_state, *, train=default_train, eps=1e-5, momentum=0.9
+    ):
         Z, gamma, beta = (np.asarray(x, dtype=np.float64) for x in (Z, gamma, beta))
+        mean_r, var_r = (np.asarray(x, dtype=np.float64) for x in bn_state)
         mu = Z.mean(axis=axis, keepdims=True)
         var = Z.var(axis=axis, ddof=ddof, keepdims=True)
-        if eps_mode == "inside":
-            inv = 1 / np.sqrt(var + eps)
-        elif eps_mode == "outside":
-            inv = 1 / (np.sqrt(var) + eps)
-        else:
-            inv = 1 / np.sqrt(var)
+        old_w, new_w = (
+            (1 - momentum, momentum) if swap_momentum else (momentum, 1 - momentum)
+        )
+        var_avg = Z.var(axis=axis, ddof=state_ddof, keepdims=True)
+        new_state = {
+            "ewa": (old_w * mean_r + new_w * mu, old_w * var_r + new_w * var_avg),
+            "none": (mean_r, var_r),
+            "batch": (mu, var),
+        }[update]
+        if not train:
+            m_use, v_use = {
+                "running": (mean_r, var_r),
+                "batch": (mu, var),
+                "updated": new_state,
+            }[eval_stats]
+            Z_norm = (Z - m_use) * _bn_scale(v_use, eps, eval_eps_mode)
+            return (
+                gamma * Z_norm + beta,
+                None,
+                new_state if update_in_eval else bn_state,
+            )
+        if train_stats == "running":
+            mu, var = mean_r, var_r
+        inv = _bn_scale(var, eps, eps_mode)
         Z_norm = (Z - mu) * inv
-        return gamma * Z_norm + beta, (Z - mu, Z_norm, inv, gamma)
+        return gamma * Z_norm + beta, (Z - mu, Z_norm, inv, gamma), new_state
 
     return batchnorm_forward
 
@@ -303,24 +348,39 @@ def softmax(Z):
     return e / e.sum(axis=0, keepdims=True)
 
 
-def make_softmax_ce(divide_m=False, sign=1, log_of_softmax=False, shift=True):
+def _shifted_logits(Z, shift):
+    Z = np.asarray(Z, dtype=np.float64)
+    return Z - Z.max(axis=0, keepdims=True) if shift else Z
+
+
+def make_softmax_ce(sign=1, log_of_softmax=False, shift=True, total=False, per="m"):
     def softmax_cross_entropy(Z, Y):
-        Z, Y = np.asarray(Z, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-        m = Z.shape[1]
-        Zs = Z - Z.max(axis=0, keepdims=True) if shift else Z
-        A = np.exp(Zs) / np.exp(Zs).sum(axis=0, keepdims=True)
+        Y = np.asarray(Y, dtype=np.float64)
+        C, m = Y.shape
+        Zs = _shifted_logits(Z, shift)
         if log_of_softmax:
-            log_a = np.log(A)
+            log_a = np.log(np.exp(Zs) / np.exp(Zs).sum(axis=0, keepdims=True))
         else:
             log_a = Zs - np.log(np.exp(Zs).sum(axis=0, keepdims=True))
-        J = -np.sum(Y * log_a) / m
-        dZ = sign * (A - Y)
-        return J, dZ / m if divide_m else dZ
+        J = -sign * np.sum(Y * log_a)
+        return J if total else J / {"m": m, "Cm": C * m}[per]
 
     return softmax_cross_entropy
 
 
+def make_softmax_ce_backward(divide_m=False, sign=1, shift=True, subtract_y=True):
+    def softmax_cross_entropy_backward(Z, Y):
+        Y = np.asarray(Y, dtype=np.float64)
+        e = np.exp(_shifted_logits(Z, shift))
+        A = e / e.sum(axis=0, keepdims=True)
+        dZ = sign * (A - Y) if subtract_y else A
+        return dZ / Y.shape[1] if divide_m else dZ
+
+    return softmax_cross_entropy_backward
+
+
 softmax_cross_entropy = make_softmax_ce()
+softmax_cross_entropy_backward = make_softmax_ce_backward()
 
 
 # The exercises: checker, correct implementation(s). For batch norm's backward
@@ -350,6 +410,10 @@ EXERCISES = {
     "sample_beta": (ex.check_sample_beta, (sample_beta,)),
     "softmax": (ex.check_softmax, (softmax,)),
     "softmax_cross_entropy": (ex.check_softmax_cross_entropy, (softmax_cross_entropy,)),
+    "softmax_cross_entropy_backward": (
+        ex.check_softmax_cross_entropy_backward,
+        (softmax_cross_entropy_backward,),
+    ),
 }
 
 
@@ -570,8 +634,36 @@ def _grad_check_fixed_eps(J, theta, dtheta, eps=1e-7):
     return grad_check(J, theta, dtheta, 1e-7)  # the eps argument is ignored
 
 
-def _bn_forward_fixed_eps(Z, gamma, beta, eps=1e-5):
-    return batchnorm_forward(Z, gamma, beta, 1e-5)
+def _bn_forward_fixed_eps(
+    Z, gamma, beta, bn_state, *, train=True, eps=1e-5, momentum=0.9
+):
+    return batchnorm_forward(Z, gamma, beta, bn_state, train=train, momentum=momentum)
+
+
+def _bn_forward_fixed_momentum(
+    Z, gamma, beta, bn_state, *, train=True, eps=1e-5, momentum=0.9
+):
+    return batchnorm_forward(Z, gamma, beta, bn_state, train=train, eps=eps)
+
+
+def _bn_forward_torch_momentum(
+    Z, gamma, beta, bn_state, *, train=True, eps=1e-5, momentum=0.1
+):
+    """PyTorch's default momentum=0.1, used as the weight of the old average."""
+    return batchnorm_forward(
+        Z, gamma, beta, bn_state, train=train, eps=eps, momentum=momentum
+    )
+
+
+def _bn_forward_old_signature(Z, gamma, beta, eps=1e-5):
+    """The former exercise: no bn_state, returns (Z_tilde, cache)."""
+    Z_tilde, cache, _ = batchnorm_forward(Z, gamma, beta, (0.0, 1.0), eps=eps)
+    return Z_tilde, cache
+
+
+def _bn_forward_positional_only_keywords(Z, gamma, beta, bn_state):
+    """No train/eps/momentum arguments at all."""
+    return batchnorm_forward(Z, gamma, beta, bn_state)
 
 
 def _clip_fixed_max_norm(grads, max_norm):
@@ -606,9 +698,23 @@ def _softmax_ce_shift_by(stat):
         Z, Y = np.asarray(Z, dtype=np.float64), np.asarray(Y, dtype=np.float64)
         Zs = Z - stat(Z, axis=0, keepdims=True)
         log_a = Zs - np.log(np.exp(Zs).sum(axis=0, keepdims=True))
-        return -np.sum(Y * log_a) / Z.shape[1], np.exp(log_a) - Y
+        return -np.sum(Y * log_a) / Z.shape[1]
 
     return softmax_cross_entropy_shifted
+
+
+def _softmax_ce_backward_shift_by(stat):
+    def softmax_cross_entropy_backward_shifted(Z, Y):
+        Z = np.asarray(Z, dtype=np.float64)
+        e = np.exp(Z - stat(Z, axis=0, keepdims=True))
+        return e / e.sum(axis=0, keepdims=True) - np.asarray(Y)
+
+    return softmax_cross_entropy_backward_shifted
+
+
+def _softmax_ce_old_pair(Z, Y):
+    """The former exercise's result (J, dZ); the library returns J alone."""
+    return softmax_cross_entropy(Z, Y), softmax_cross_entropy_backward(Z, Y)
 
 
 def _l2_cost_w_by_shape(ce, params, lambd, m):
@@ -629,11 +735,23 @@ FALSE_PASSES = [
     ("xavier_init", _he_init_one_subkey, "one key (or subkey)"),
     ("grad_check", _grad_check_fixed_eps, "ignored the eps argument"),
     ("batchnorm_forward", _bn_forward_fixed_eps, "ignored the eps argument"),
+    ("batchnorm_forward", _bn_forward_fixed_momentum, "ignored the momentum argument"),
     ("clip_by_global_norm", _clip_fixed_max_norm, "ignores its argument max_norm"),
     ("softmax", _softmax_shift_by(np.mean), "mean or min"),
     ("softmax", _softmax_shift_by(np.min), "mean or min"),
     ("softmax_cross_entropy", _softmax_ce_shift_by(np.mean), "mean or min"),
     ("softmax_cross_entropy", _softmax_ce_shift_by(np.min), "mean or min"),
+    (
+        "softmax_cross_entropy_backward",
+        _softmax_ce_backward_shift_by(np.mean),
+        "mean or min",
+    ),
+    (
+        "softmax_cross_entropy_backward",
+        _softmax_ce_backward_shift_by(np.min),
+        "mean or min",
+    ),
+    ("softmax_cross_entropy", _softmax_ce_old_pair, "only the cost J"),
     ("l2_cost", _l2_cost_w_by_shape, "by their name"),
     ("clip_by_global_norm", _clip_in_place, "changed W1 in place"),
     ("l2_cost", _l2_cost_drops_biases, "changed params"),
@@ -685,6 +803,36 @@ WRONG = [
     ("batchnorm_forward", make_bn_forward(eps_mode="none"), "forgot ε"),
     ("batchnorm_forward", make_bn_forward(eps_mode="outside"), "ε outside"),
     ("batchnorm_forward", make_bn_forward(axis=0), "wrong axis"),
+    (
+        "batchnorm_forward",
+        make_bn_forward(swap_momentum=True),
+        "swapped the weights",
+    ),
+    ("batchnorm_forward", make_bn_forward(update="none"), "bn_state unchanged"),
+    ("batchnorm_forward", make_bn_forward(update="batch"), "only this batch's μ"),
+    ("batchnorm_forward", make_bn_forward(state_ddof=1), "PyTorch stores"),
+    ("batchnorm_forward", make_bn_forward(train_stats="running"), "train mode"),
+    ("batchnorm_forward", make_bn_forward(eval_stats="batch"), "batch's μ and σ²"),
+    ("batchnorm_forward", make_bn_forward(eval_stats="updated"), "first updated"),
+    ("batchnorm_forward", make_bn_forward(eval_eps_mode="none"), "eval mode forgot ε"),
+    (
+        "batchnorm_forward",
+        make_bn_forward(eval_eps_mode="outside"),
+        "eval mode put ε outside",
+    ),
+    (
+        "batchnorm_forward",
+        make_bn_forward(update_in_eval=True),
+        "eval mode (train=False) updated the running averages",
+    ),
+    (
+        "batchnorm_forward",
+        make_bn_forward(default_train=False),
+        "default must be train=True",
+    ),
+    ("batchnorm_forward", _bn_forward_torch_momentum, "default momentum must be 0.9"),
+    ("batchnorm_forward", _bn_forward_old_signature, "signature"),
+    ("batchnorm_forward", _bn_forward_positional_only_keywords, "signature"),
     ("batchnorm_backward", make_bn_backward(with_mu=False), "dμ term"),
     ("batchnorm_backward", make_bn_backward(with_var=False), "dσ² term"),
     ("batchnorm_backward", make_bn_backward(False, False), "as constants"),
@@ -721,10 +869,27 @@ WRONG = [
     ("softmax", _softmax_naive, "no max subtraction"),
     ("softmax", _softmax_wrong_axis, "wrong axis"),
     ("softmax", _softmax_global_max, "one max for the whole matrix"),
-    ("softmax_cross_entropy", make_softmax_ce(divide_m=True), "divided by m"),
-    ("softmax_cross_entropy", make_softmax_ce(sign=-1), "sign error"),
     ("softmax_cross_entropy", make_softmax_ce(log_of_softmax=True), "log 0"),
     ("softmax_cross_entropy", make_softmax_ce(shift=False), "no max subtraction"),
+    ("softmax_cross_entropy", make_softmax_ce(total=True), "sums over the examples"),
+    ("softmax_cross_entropy", make_softmax_ce(sign=-1), "wrong sign"),
+    ("softmax_cross_entropy", make_softmax_ce(per="Cm"), "all C·m entries"),
+    (
+        "softmax_cross_entropy_backward",
+        make_softmax_ce_backward(divide_m=True),
+        "divided by m",
+    ),
+    ("softmax_cross_entropy_backward", make_softmax_ce_backward(sign=-1), "sign error"),
+    (
+        "softmax_cross_entropy_backward",
+        make_softmax_ce_backward(subtract_y=False),
+        "forgot to subtract Y",
+    ),
+    (
+        "softmax_cross_entropy_backward",
+        make_softmax_ce_backward(shift=False),
+        "no max subtraction",
+    ),
 ]
 
 
@@ -773,7 +938,6 @@ IGNORED_ARGUMENTS = [
     ("l2_grad_term", 1, 0.7),
     ("l2_grad_term", 2, 10),
     ("grad_check", 3, 1e-7),
-    ("batchnorm_forward", 3, 1e-5),
     ("random_mini_batches", 2, 32),
     ("ewa", 1, 0.9),
     ("momentum_update", 2, 0.9),
@@ -803,6 +967,80 @@ def test_a_fixed_hyperparameter_fails(name, index, value):
     _, fns = EXERCISES[name]
     result = run(name, _ignoring(fns[-1], index, value))
     assert result.status in ("failed", "error"), result.line
+
+
+def _ignoring_keyword(fn, keyword, value):
+    """``fn`` with its keyword argument ``keyword`` replaced by a fixed value."""
+
+    def ignores(*args, **kwargs):
+        return fn(*args, **{**kwargs, keyword: value})
+
+    return ignores
+
+
+# Keyword-only hyperparameters (batch norm's, as in dl.layers.batchnorm_forward).
+IGNORED_KEYWORDS = [
+    ("batchnorm_forward", "eps", 1e-5),
+    ("batchnorm_forward", "eps", 1e-3),
+    ("batchnorm_forward", "momentum", 0.9),
+    ("batchnorm_forward", "momentum", 0.7),
+    ("batchnorm_forward", "train", True),
+    ("batchnorm_forward", "train", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "keyword", "value"),
+    IGNORED_KEYWORDS,
+    ids=[f"{n}-{k}-{v}" for n, k, v in IGNORED_KEYWORDS],
+)
+def test_a_fixed_keyword_hyperparameter_fails(name, keyword, value):
+    _, fns = EXERCISES[name]
+    result = run(name, _ignoring_keyword(fns[-1], keyword, value))
+    assert result.status == "failed", result.line
+
+
+def test_a_forward_that_ignores_bn_state_fails():
+    def fresh_state(Z, gamma, beta, bn_state, **kwargs):
+        n = np.shape(Z)[0]
+        return batchnorm_forward(
+            Z, gamma, beta, (np.zeros((n, 1)), np.ones((n, 1))), **kwargs
+        )
+
+    result = run("batchnorm_forward", fresh_state)
+    assert result.status == "failed", result.line
+
+
+def test_a_forward_with_the_library_names_but_a_state_tuple_passes():
+    """Any (mean, var) pair is a valid new_state, e.g. a plain tuple or list."""
+
+    def as_list(*args, **kwargs):
+        Z_tilde, cache, (mean, var) = batchnorm_forward(*args, **kwargs)
+        return Z_tilde, cache, [mean, var]
+
+    assert run("batchnorm_forward", as_list).passed
+
+
+def test_dlcore_batchnorm_forward_passes_its_own_exercise():
+    """The exercise has the library's signature: dlcore's function passes."""
+    from dlcore import layers
+
+    assert run("batchnorm_forward", layers.batchnorm_forward).passed
+
+
+def test_dlcore_losses_pass_the_softmax_exercises():
+    from dlcore import losses
+
+    assert run("softmax_cross_entropy", losses.softmax_cross_entropy).passed
+    assert run(
+        "softmax_cross_entropy_backward", losses.softmax_cross_entropy_backward
+    ).passed
+
+
+def test_dlcore_random_mini_batches_passes_its_exercise():
+    from dlcore import data
+
+    assert run("random_mini_batches", data.random_mini_batches).passed
 
 
 def test_half_and_double_the_difference_quotient_are_both_named():
@@ -876,9 +1114,9 @@ def test_an_answer_hard_coded_to_the_first_input_fails(name):
     _, fns = EXERCISES[name]
     correct, memo = fns[-1], []
 
-    def hard_coded(*args):
+    def hard_coded(*args, **kwargs):
         if not memo:
-            memo.append(correct(*args))
+            memo.append(correct(*args, **kwargs))
         return memo[0]
 
     result = run(name, hard_coded)
@@ -899,7 +1137,22 @@ def test_an_answer_hard_coded_to_the_first_input_fails(name):
         ("he_init", lambda key, dims: [1, 2], "dict"),
         ("random_mini_batches", lambda X, Y, s, key: X, "list"),
         ("dropout_forward", lambda A, kp, key: (A, A), "only 0 (dropped) and 1"),
-        ("batchnorm_forward", lambda Z, g, b, e=1e-5: (Z,), "tuple"),
+        ("batchnorm_forward", lambda Z, g, b, s, **kw: (Z,), "tuple"),
+        ("batchnorm_forward", lambda Z, g, b, s, **kw: (Z, None), "new_state)"),
+        (
+            "batchnorm_forward",
+            lambda *a, **kw: (batchnorm_forward(*a, **kw)[0], None, None),
+            "pair",
+        ),
+        (
+            "batchnorm_forward",
+            lambda *a, **kw: (
+                batchnorm_forward(*a, **kw)[0],
+                None,
+                (a[3][0], a[3][1].T),
+            ),
+            "like bn_state's",
+        ),
     ],
 )
 def test_wrong_types_shapes_and_nan_fail_clearly(name, student, expected):

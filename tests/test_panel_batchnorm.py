@@ -159,7 +159,7 @@ def test_bad_inputs_name_the_argument():
         bd.layer_histograms(Ws, X, 0.0, 8)
     with pytest.raises(ValueError, match="alphas"):
         bd.lr_sweep([0.1, -1.0])
-    with pytest.raises(ValueError, match="batch size"):
+    with pytest.raises(ValueError, match="batch_sizes"):
         bd.ema_gap((1, 4))
     with pytest.raises(ValueError, match="momentum"):
         bd.running_stats(np.zeros((1, 2, 2)), 1.0)

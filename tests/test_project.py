@@ -133,3 +133,83 @@ def test_notebooks_are_committed_without_outputs():
             if cell["cell_type"] == "code":
                 assert not cell.get("outputs"), f"{nb_path.name} has outputs"
                 assert cell.get("execution_count") is None, nb_path.name
+
+
+# A module of dlcore may use another one's underscore names only when the
+# other is one of these shared private modules.
+SHARED_PRIVATE = {"dlcore._checks", "dlcore._lazy", "dlcore.exercises._harness"}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _dotted(node) -> str | None:
+    """``a.b.c`` for a chain of attributes on a name, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+def _private_uses(path: Path, modules: set[str]) -> list[str]:
+    """``module._name`` uses in ``path`` of another dlcore module's privates:
+    imported (``from dlcore.x import _y``) or reached through a name bound to
+    a dlcore module (``x._y``, ``dl.x._y``)."""
+    here = _module_name(path)
+    tree = ast.parse(path.read_text("utf-8"))
+    bound = {}  # local name -> dlcore module
+    hits = []
+
+    def use(module: str, name: str, line: int):
+        shared = module in SHARED_PRIVATE or f"{module}.{name}" in SHARED_PRIVATE
+        if module != here and not shared and _is_private(name):
+            hits.append(f"{here}:{line} uses {module}.{name}")
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.split(".")[0] == "dlcore":
+                    parts = a.name.split(".")
+                    for i in range(1, len(parts)):
+                        use(".".join(parts[:i]), parts[i], node.lineno)
+                    bound[a.asname or "dlcore"] = a.name if a.asname else "dlcore"
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            mod = node.module or ""
+            if mod.split(".")[0] != "dlcore":
+                continue
+            parts = mod.split(".")
+            for i in range(1, len(parts)):
+                use(".".join(parts[:i]), parts[i], node.lineno)
+            for a in node.names:
+                full = f"{mod}.{a.name}"
+                if full in modules:
+                    bound[a.asname or a.name] = full
+                use(mod, a.name, node.lineno)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _is_private(node.attr):
+            chain = _dotted(node.value)
+            if chain is None or chain.split(".")[0] not in bound:
+                continue
+            head, *rest = chain.split(".")
+            module = ".".join([bound[head], *rest])
+            if module in modules:
+                use(module, node.attr, node.lineno)
+    return hits
+
+
+def test_no_dlcore_module_uses_another_ones_private_names():
+    """Each module reaches the others through their public names only."""
+    paths = sorted((ROOT / "dlcore").rglob("*.py"))
+    modules = {_module_name(p) for p in paths}
+    assert {"dlcore.model", "dlcore.live.viz", "dlcore.demos.regularization"} <= modules
+    hits = [hit for path in paths for hit in _private_uses(path, modules)]
+    assert not hits, "\n".join(hits)

@@ -29,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from dlcore import data, model, train
-from dlcore._checks import check_int, check_range
+from dlcore._checks import check_array, check_bool, check_int, check_key, check_range
 
 __all__ = [
     "BATCH_SIZES",
@@ -69,7 +69,10 @@ def hist_params(key, depth: int = 4, width: int = 64, n_x: int = 2):
     (n_x, M_MAX) with one example per column. The init-scale slider multiplies
     every W{l}, so the draws are the same for every scale.
     """
+    check_key("key", key)
     depth = check_int("depth", depth, 1, 12)
+    width = check_int("width", width, lo=1)
+    n_x = check_int("n_x", n_x, lo=1)
     rng = np.random.default_rng(np.asarray(jax.random.key_data(key), np.uint32))
     dims = [n_x] + [width] * depth
     Ws = [
@@ -132,7 +135,16 @@ def layer_histograms(Ws, X, scale, m, *, bn=True, eps=1e-5) -> Histograms:
     ``bn`` are traced, so no slider move recompiles. With ``bn=False``,
     Z̃{l} = Z{l} and the net is a plain ReLU net. BN uses γ = 1, β = 0.
     """
+    if isinstance(Ws, (str, bytes)) or not isinstance(Ws, (list, tuple)) or not Ws:
+        raise TypeError(
+            f"Ws must be a non-empty list of weight matrices, got {type(Ws).__name__}"
+        )
+    for l, W in enumerate(Ws):
+        check_array(f"Ws[{l}]", W, ndim=2, floating=True)
+    check_array("X", X, ndim=2, floating=True)
     check_range("scale", scale, 0.0, None, lo_closed=False)
+    check_bool("bn", bn)
+    check_range("eps", eps, 0.0, None, lo_closed=False)
     if isinstance(m, (int, np.integer)):
         check_int("m", int(m), 2, X.shape[1])
     return _histograms(
@@ -154,7 +166,20 @@ class LRSweep(NamedTuple):
 
 
 def diverged(loss) -> np.ndarray:
-    """A run diverged if its cost became NaN/inf or ended above where it began."""
+    """A run diverged if its cost became NaN/inf or ended above where it began.
+
+    Arguments:
+        loss: (..., num_steps) costs, the steps along the last axis.
+
+    Returns:
+        bool array (...): True for a run that diverged.
+
+    Raises:
+        TypeError / ValueError: ``loss`` not a real array with a step axis.
+    """
+    check_array("loss", loss, ndim=tuple(range(1, 8)))
+    if np.shape(loss)[-1] < 1:
+        raise ValueError(f"loss must hold at least one step, got {np.shape(loss)}")
     loss = np.asarray(loss, np.float64)
     bad = ~np.isfinite(loss).all(axis=-1)
     with np.errstate(invalid="ignore"):
@@ -181,8 +206,14 @@ def lr_sweep(
     Every run starts from the same key (the same W draws; the BN net has γ =
     1, β = 0 where the plain net has b = 0) and sees the same full batch.
     """
-    alphas = np.asarray(alphas, np.float32)
+    check_array("alphas", alphas, ndim=1)
     check_range("alphas", alphas, 0.0, None, lo_closed=False)
+    alphas = np.asarray(alphas, np.float32)
+    seed = check_int("seed", seed, lo=0)
+    num_steps = check_int("num_steps", num_steps, lo=1)
+    depth = check_int("depth", depth, lo=1)
+    width = check_int("width", width, lo=1)
+    m = check_int("m", m, lo=2)
     X, Y = _sweep_data(seed, m)
     keys = jnp.stack([jax.random.key(seed + 1)] * alphas.size)
     hps = train.Hyper(learning_rate=jnp.asarray(alphas))
@@ -227,6 +258,9 @@ def running_stats(batches, momentum: float = 0.9):
     biased (1/m). Returns ``(means, vars)``, each (T, n, 1).
     """
     check_range("momentum", momentum, 0.0, 1.0, hi_closed=False)
+    check_array("batches", batches, ndim=3)
+    if min(np.shape(batches)) < 1:
+        raise ValueError(f"batches must not be empty, got shape {np.shape(batches)}")
     batches = np.asarray(batches, np.float64)
     mu_t, var_t = batches.mean(axis=2), batches.var(axis=2)  # (n, T)
     mean, var = np.zeros(mu_t.shape[0]), np.ones(mu_t.shape[0])
@@ -263,6 +297,14 @@ def ema_gap(
     """
     check_range("momentum", momentum, 0.0, 1.0, hi_closed=False)
     num_steps = check_int("num_steps", num_steps, lo=1)
+    n = check_int("n", n, lo=1)
+    population = check_int("population", population, lo=2)
+    check_range("eps", eps, 0.0, None, lo_closed=False)
+    seed = check_int("seed", seed, lo=0)
+    check_array("batch_sizes", batch_sizes, ndim=1)
+    batch_sizes = [check_int("batch_sizes", m, 2, population) for m in batch_sizes]
+    if not batch_sizes:
+        raise ValueError("batch_sizes must hold at least one batch size")
     rng = np.random.default_rng(seed)
     mu_pop = rng.normal(0, 3, (n, 1))
     sd_pop = 10 ** rng.uniform(-0.5, 0.5, (n, 1))
@@ -270,7 +312,6 @@ def ema_gap(
     true_var = Z.var(axis=1, keepdims=True)
     var_ratio, mean_gap, out_gap = [], [], []
     for m in batch_sizes:
-        m = check_int("batch size", int(m), 2, population)
         batches = Z[:, rng.integers(0, population, (num_steps, m))]  # (n, T, m)
         mus, vars_ = running_stats(batches, momentum)
         ratios = np.mean(vars_ / true_var[None], axis=(1, 2))

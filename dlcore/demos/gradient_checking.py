@@ -37,7 +37,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from dlcore import gradcheck, model
-from dlcore._checks import check_choice, check_range
+from dlcore._checks import (
+    check_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_range,
+    check_real,
+)
 
 __all__ = [
     "BUG",
@@ -106,6 +113,22 @@ def _make_loss(X, Y, config):
     return loss_fn
 
 
+def _check_problem(problem) -> None:
+    if not isinstance(problem, DemoProblem):
+        raise TypeError(
+            "problem must be a DemoProblem from demo_problem(...), got "
+            f"{type(problem).__name__}"
+        )
+
+
+def _check_curve(eps, err) -> None:
+    """eps and err: real 1-D arrays of one length >= 1."""
+    check_array("eps", eps, ndim=1)
+    check_array("err", err, shape=(np.shape(eps)[0],))
+    if np.size(eps) == 0:
+        raise ValueError("eps must hold at least one value, got an empty array")
+
+
 def demo_problem(
     seed: int = 0, layer_dims=(2, 4, 4, 1), m: int = 12, lambd: float = 0.1
 ) -> DemoProblem:
@@ -115,6 +138,17 @@ def demo_problem(
     right shape and only the gradient check can catch it. Biases are not
     zero, so every block has a gradient of ordinary size.
     """
+    seed = check_int("seed", seed, lo=0)
+    if isinstance(layer_dims, (str, bytes)) or not hasattr(layer_dims, "__len__"):
+        raise TypeError(
+            f"layer_dims must be a list of integers, got {type(layer_dims).__name__}"
+        )
+    if len(layer_dims) < 2:
+        raise ValueError(f"layer_dims must list at least 2 sizes, got {layer_dims}")
+    for i, n in enumerate(layer_dims):
+        check_int(f"layer_dims[{i}]", n, lo=1)
+    m = check_int("m", m, lo=1)
+    check_range("lambd", lambd, 0.0, None)
     rng = np.random.default_rng(seed)
     config = model.MLPConfig(tuple(layer_dims), hidden="tanh", lambd=lambd)
     params = {}
@@ -167,6 +201,17 @@ def mlp_costs(thetas, layout, X, Y, lambd, L: int, masks=None, keep_prob=1.0):
     J = (1/m) Σ [log(1 + e^z) − y z] + (λ/2m) Σ_l ‖W{l}‖²_F. ``masks``: one
     (B or 1, n[l], m) dropout mask per hidden layer (inverted dropout).
     """
+    check_array("thetas", thetas, ndim=2, floating=True)
+    if not isinstance(layout, (list, tuple)):
+        raise TypeError(
+            "layout must be the list of (name, shape) pairs of the flattened "
+            f"params, got {type(layout).__name__}"
+        )
+    check_array("X", X, ndim=2)
+    check_array("Y", Y, shape=(1, np.shape(X)[1]))
+    check_range("lambd", lambd, 0.0, None)
+    L = check_int("L", L, lo=1)
+    check_range("keep_prob", keep_prob, 0.0, 1.0, lo_closed=False)
     dt = thetas.dtype
     p = _unflatten_batch(thetas, layout)
     A = np.broadcast_to(np.asarray(X, dt), (thetas.shape[0], *np.shape(X)))
@@ -194,6 +239,13 @@ def mlp_grad(problem: DemoProblem, masks=None, keep_prob=1.0, *, bug="none") -> 
 
     ``bug`` plants one mistake from :data:`BUGS` ("none": exact gradient).
     """
+    _check_problem(problem)
+    check_range("keep_prob", keep_prob, 0.0, 1.0, lo_closed=False)
+    if masks is not None and not isinstance(masks, (list, tuple)):
+        raise TypeError(
+            "masks must be None or a list of one mask per hidden layer, got "
+            f"{type(masks).__name__}"
+        )
     check_choice("bug", bug, BUGS)
     cfg, L = problem.config, problem.config.L
     p = {k: np.asarray(v, np.float64) for k, v in problem.params.items()}
@@ -260,6 +312,8 @@ def eps_curves(problem: DemoProblem, eps=EPS_GRID) -> EpsCurves:
     keeps float32 arithmetic in float32); dθ is :func:`mlp_grad` in float64.
     The whole grid is a few vectorised NumPy calls: nothing is compiled.
     """
+    _check_problem(problem)
+    check_array("eps", eps, ndim=1)
     eps = np.asarray(eps, dtype=np.float64)
     check_range("eps", eps, 0, 1, lo_closed=False, hi_closed=False)
     exact = _flatten(mlp_grad(problem), np.float64)[0]
@@ -285,6 +339,9 @@ def loglog_slope(eps, err, lo: float, hi: float) -> float:
     The order of the error: about 1 for one-sided and 2 for two-sided
     differences where truncation dominates, about −1 where round-off does.
     """
+    _check_curve(eps, err)
+    check_range("lo", lo, 0.0, None, lo_closed=False)
+    check_range("hi", hi, lo, None)
     eps, err = np.asarray(eps, np.float64), np.asarray(err, np.float64)
     sel = (eps >= lo) & (eps <= hi) & (err > 0) & np.isfinite(err)
     if sel.sum() < 2:
@@ -293,7 +350,15 @@ def loglog_slope(eps, err, lo: float, hi: float) -> float:
 
 
 def best_eps(eps, err) -> tuple[float, float]:
-    """(ε, error) at the bottom of a U-curve."""
+    """(ε, error) at the bottom of a U-curve.
+
+    Raises:
+        TypeError / ValueError: ``eps`` and ``err`` not real 1-D arrays of one
+        length, or ``err`` with no number at all (only NaN).
+    """
+    _check_curve(eps, err)
+    if np.isnan(np.asarray(err, np.float64)).all():
+        raise ValueError("err holds only NaN: the curve has no bottom")
     i = int(np.nanargmin(err))
     return float(eps[i]), float(err[i])
 
@@ -306,6 +371,10 @@ def best_eps(eps, err) -> tuple[float, float]:
 def dropout_masks(problem: DemoProblem, keep_prob, count: int, seed) -> list:
     """``count`` independent inverted-dropout masks per hidden layer:
     a list of (count, n[l], m) float64 arrays with entries U(0, 1) < keep_prob."""
+    _check_problem(problem)
+    check_range("keep_prob", keep_prob, 0.0, 1.0, lo_closed=False)
+    count = check_int("count", count, lo=1)
+    seed = check_int("seed", seed, lo=0)
     rng = np.random.default_rng(seed)
     m, dims = problem.X.shape[1], problem.config.layer_dims
     return [
@@ -323,7 +392,10 @@ def dropout_check(problem: DemoProblem, keep_prob, *, fresh: bool, seed=0, eps=1
     a fixed function again. dθ is the exact gradient for that mask
     (:func:`mlp_grad`). Returns ``(dθ_approx, dθ)``, dicts shaped like params.
     """
+    _check_problem(problem)
     check_range("keep_prob", keep_prob, 0.0, 1.0, lo_closed=False)
+    check_bool("fresh", fresh)
+    check_int("seed", seed, lo=0)
     check_range("eps", eps, 0, 1, lo_closed=False, hi_closed=False)
     n = _flatten(problem.params, np.float64)[0].size
     if fresh:
@@ -341,6 +413,7 @@ def dropout_check(problem: DemoProblem, keep_prob, *, fresh: bool, seed=0, eps=1
 
 def two_sided(problem: DemoProblem, eps=1e-7) -> dict:
     """dθ_approx of the grad check (two-sided, float64) as a dict like params."""
+    _check_problem(problem)
     check_range("eps", eps, 0, 1, lo_closed=False, hi_closed=False)
     _, two = _differences(problem, [eps], np.float64)
     layout = _flatten(problem.params, np.float64)[1]
@@ -349,7 +422,16 @@ def two_sided(problem: DemoProblem, eps=1e-7) -> dict:
 
 def block_errors(approx: dict, grads: dict) -> tuple[dict, float]:
     """Per-block and overall relative errors, as in :mod:`dlcore.gradcheck`:
-    ‖dθ_approx − dθ‖₂ / (‖dθ_approx‖₂ + ‖dθ‖₂), blocks in ``approx``'s order."""
+    ‖dθ_approx − dθ‖₂ / (‖dθ_approx‖₂ + ‖dθ‖₂), blocks in ``approx``'s order.
+
+    Raises TypeError when ``approx`` or ``grads`` is not a dict, ValueError
+    when ``grads`` lacks a block of ``approx``."""
+    for name, d in (("approx", approx), ("grads", grads)):
+        if not isinstance(d, dict):
+            raise TypeError(f"{name} must be a dict of arrays, got {type(d).__name__}")
+    missing = [k for k in approx if k not in grads]
+    if missing:
+        raise ValueError(f"grads is missing the block(s) {missing} of approx")
     per = {k: gradcheck.relative_error(approx[k], grads[k]) for k in approx}
     return per, gradcheck.relative_error(approx, {k: grads[k] for k in approx})
 
@@ -370,7 +452,13 @@ def verdict(err: float) -> str:
     Returns:
         "great" below GREAT = 1e-7, "check carefully" up to BUG = 1e-3,
         "bug?" above, "not finite" for NaN or inf.
+
+    Raises:
+        TypeError: ``err`` is not a real number.
     """
+    check_real("err", err)
+    if np.ndim(err) != 0:
+        raise TypeError(f"err must be one number, got shape {np.shape(err)}")
     if not np.isfinite(err):
         return "not finite"
     if err < GREAT:
@@ -396,6 +484,13 @@ def error_at(eps_grid, err, eps, floor: float = 1e-16) -> float:
     Returns:
         The interpolated error, a float.
     """
+    check_array("eps_grid", eps_grid, ndim=1)
+    check_array("err", err, shape=(np.shape(eps_grid)[0],))
+    if np.size(eps_grid) == 0:
+        raise ValueError("eps_grid must hold at least one value, got an empty array")
+    check_range("eps_grid", eps_grid, 0.0, None, lo_closed=False)
+    check_range("eps", eps, 0.0, None, lo_closed=False)
+    check_range("floor", floor, 0.0, None, lo_closed=False)
     x = np.log10(eps_grid)
     return float(10 ** np.interp(np.log10(eps), x, np.log10(np.maximum(err, floor))))
 
@@ -417,6 +512,7 @@ def bug_table(problem: DemoProblem, eps=1e-7) -> tuple[dict, dict]:
     Raises:
         ValueError: ``eps`` outside (0, 1).
     """
+    _check_problem(problem)
     approx = two_sided(problem, eps)
     table = {b: block_errors(approx, mlp_grad(problem, bug=b)) for b in BUGS}
     return approx, table

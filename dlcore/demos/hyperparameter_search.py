@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from dlcore import search, train
-from dlcore._checks import check_int, check_key
+from dlcore._checks import check_array, check_choice, check_int, check_key, check_real
 
 __all__ = [
     "C2F_OPTIMUM",
@@ -61,6 +61,8 @@ def score_2d(x, y):
     Returns:
         float64 array of the broadcast shape.
     """
+    check_real("x", x)
+    check_real("y", y)
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     return 0.5 + 0.45 * np.exp(-(((x - 0.62) / 0.06) ** 2)) + 0.03 * y
 
@@ -75,6 +77,9 @@ def best_trial(points) -> tuple[np.ndarray, float]:
         ``(point, score)``: the (2,) best point (the first one on ties) and
         its score.
     """
+    check_array("points", points, shape=(None, 2))
+    if np.shape(points)[0] == 0:
+        raise ValueError("points must hold at least one trial, got shape (0, 2)")
     points = np.asarray(points, np.float64)
     s = score_2d(points[:, 0], points[:, 1])
     i = int(np.argmax(s))
@@ -143,6 +148,8 @@ def exponent(kind: str, x) -> np.ndarray:
     Returns:
         float64 array of x's shape (1 − β is floored at 1e-12).
     """
+    check_choice("kind", kind, ("alpha", "beta"))
+    check_array("x", x)
     x = np.asarray(x, np.float64)
     return np.log10(x) if kind == "alpha" else np.log10(np.maximum(1 - x, 1e-12))
 
@@ -208,6 +215,19 @@ def scale_histograms(kind: str, samples, edges, decades):
         ``(hist, shares)``: per sampler, the (len(edges) − 1,) shares per bin
         (they sum to 1) and the list of shares inside each decade.
     """
+    check_choice("kind", kind, ("alpha", "beta"))
+    if isinstance(samples, (str, bytes)) or not hasattr(samples, "__iter__"):
+        raise TypeError(
+            f"samples must be a list of 1-D sample arrays, got {type(samples).__name__}"
+        )
+    for i, x in enumerate(samples):
+        check_array(f"samples[{i}]", x, ndim=1)
+        if np.size(x) == 0:
+            raise ValueError(f"samples[{i}] must not be empty")
+    check_array("edges", edges, ndim=1)
+    if np.size(edges) < 2 or np.any(np.diff(edges) <= 0):
+        raise ValueError("edges must be at least 2 increasing bin edges")
+    check_array("decades", decades, shape=(None, 2))
     hist, shares = [], []
     for x in samples:
         e = exponent(kind, x)
@@ -238,6 +258,7 @@ def c2f_objective(points):
     Returns:
         (n,) array of errors.
     """
+    check_array("points", points, shape=(None, 2))
     u = jnp.log10(points[:, 0]) + 2.3
     v = jnp.log10(points[:, 1]) + 1.2
     return 0.05 + 0.04 * (u**2 + 0.6 * u * v + 0.5 * v**2)
@@ -276,6 +297,7 @@ def coarse_to_fine_run(
         ValueError, TypeError: as :func:`dlcore.search.coarse_to_fine`, or
         ``grid`` < 2.
     """
+    check_key("key", key)
     grid = check_int("grid", grid, lo=2)
     if not callable(objective):
         raise TypeError(f"objective must be callable, got {type(objective).__name__}")
@@ -338,7 +360,17 @@ def train_in_parallel(
         ValueError: N is not a multiple of ``chunk``, or no field of ``hps``
             has one value per model.
     """
+    check_key("key", key)
     chunk = check_int("chunk", chunk, lo=1)
+    if not isinstance(hps, train.Hyper):
+        raise TypeError(
+            "hps must be a dlcore.train.Hyper with length-N fields, got "
+            f"{type(hps).__name__}"
+        )
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            f"progress must be None or callable, got {type(progress).__name__}"
+        )
     hps = train.Hyper(
         *(
             jnp.broadcast_to(jnp.asarray(v), ()) if np.ndim(v) == 0 else jnp.asarray(v)

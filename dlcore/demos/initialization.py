@@ -17,6 +17,7 @@ import jax
 import numpy as np
 
 from dlcore import data, init, model
+from dlcore._checks import check_array, check_int, check_range
 from dlcore.demos import vanishing_exploding as depth
 
 __all__ = [
@@ -63,6 +64,12 @@ def train_all_schemes(seed: int = 0, **overrides) -> TrainingResult:
         A :class:`TrainingResult`: loss (6, num_steps), W1
         (6, num_steps + 1, n1, 2), the data and the config.
     """
+    check_int("seed", seed, lo=0)
+    unknown = sorted(set(overrides) - set(TRAIN_NET))
+    if unknown:
+        raise TypeError(
+            f"unknown override(s) {unknown}; choose from {sorted(TRAIN_NET)}"
+        )
     cfg = {**TRAIN_NET, **overrides}
     X, Y = data.make_moons(jax.random.key(seed), cfg["m"], noise=cfg["noise"])
     config = model.MLPConfig(cfg["dims"], hidden=cfg["hidden"], output="sigmoid")
@@ -94,6 +101,8 @@ def distinct_rows(W, tol: float = 1e-6) -> int:
     Returns:
         The number of distinct rows, or -1 if W has a NaN or an inf.
     """
+    check_array("W", W, ndim=2)
+    check_range("tol", tol, 0.0, None)
     W = np.asarray(W, np.float64)
     if not np.isfinite(W).all():
         return -1

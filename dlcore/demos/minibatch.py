@@ -24,6 +24,14 @@ from typing import NamedTuple
 import jax
 import numpy as np
 
+from dlcore._checks import (
+    check_array,
+    check_finite,
+    check_int,
+    check_key,
+    check_range,
+)
+
 __all__ = [
     "MinibatchRun",
     "batch_sizes_for",
@@ -68,6 +76,33 @@ class MinibatchRun(NamedTuple):
         return self.epochs * self.epoch_time
 
 
+def _check_xy(X, Y) -> int:
+    """Check X (2, m) and Y (1, m), real and finite; return m."""
+    check_array("X", X, ndim=2)
+    check_finite("X", X)
+    if np.shape(X)[0] != 2 or np.shape(X)[1] < 1:
+        raise ValueError(f"X must have shape (2, m) with m >= 1, got {np.shape(X)}")
+    m = np.shape(X)[1]
+    check_array("Y", Y, shape=(1, m))
+    check_finite("Y", Y)
+    return m
+
+
+def _check_run(w0, learning_rate, perms, m: int) -> None:
+    """The arguments shared by :func:`train` and :func:`train_many`."""
+    check_array("w0", w0, shape=(2,))
+    check_finite("w0", w0)
+    check_range("learning_rate", learning_rate, 0.0, None, lo_closed=False)
+    check_array("perms", perms, ndim=2)
+    if np.shape(perms)[1] != m or not np.issubdtype(
+        np.asarray(perms).dtype, np.integer
+    ):
+        raise ValueError(
+            f"perms must be an integer array (epochs, m = {m}) of permutations, "
+            f"got dtype {np.asarray(perms).dtype} and shape {np.shape(perms)}"
+        )
+
+
 def make_data(m: int = 300, seed: int = 0):
     """Two overlapping Gaussian classes in 2-D: X (2, m) float64, Y (1, m) in {0, 1}.
 
@@ -82,6 +117,8 @@ def make_data(m: int = 300, seed: int = 0):
     Returns:
         ``(X, Y)``: float64 arrays (2, m) and (1, m).
     """
+    m = check_int("m", m, lo=2)
+    seed = check_int("seed", seed, lo=0)
     rng = np.random.default_rng(seed)
     y = (np.arange(m) % 2).astype(np.float64)
     s = 2.0 * y - 1.0
@@ -101,6 +138,10 @@ def cost(W, X, Y) -> np.ndarray:
     Returns:
         The cost, a float64 scalar or (k,).
     """
+    _check_xy(X, Y)
+    check_array("W", W, ndim=(1, 2))
+    if np.shape(W)[-1] != 2:
+        raise ValueError(f"W must have shape (2,) or (k, 2), got {np.shape(W)}")
     W = np.asarray(W, dtype=np.float64)
     s = 2.0 * np.asarray(Y, dtype=np.float64)[0] - 1.0
     return np.mean(np.logaddexp(0.0, -s * (W @ X)), axis=-1)
@@ -118,6 +159,9 @@ def shuffles(key, m: int, epochs: int) -> np.ndarray:
     Returns:
         int array (epochs, m), each row a permutation of 0..m−1.
     """
+    check_key("key", key)
+    m = check_int("m", m, lo=1)
+    epochs = check_int("epochs", epochs, lo=1)
     rng = np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel())
     return np.stack([rng.permutation(m) for _ in range(epochs)])
 
@@ -131,6 +175,7 @@ def batch_sizes_for(m: int) -> list[int]:
     Returns:
         list of ints, increasing, ending with m.
     """
+    m = check_int("m", m, lo=1)
     sizes, b = [], 1
     while b < m:
         sizes.append(b)
@@ -203,6 +248,19 @@ def train_many(X, Y, w0, learning_rate, batch_sizes, perms, progress=None) -> di
     skewing the timing of one of them. ``progress``, if given, is called as
     ``progress(e)`` after epoch e of every size (e = 1..E).
     """
+    m = _check_xy(X, Y)
+    _check_run(w0, learning_rate, perms, m)
+    if isinstance(batch_sizes, (str, bytes)) or not hasattr(batch_sizes, "__iter__"):
+        raise TypeError(
+            f"batch_sizes must be a list of integers, got {type(batch_sizes).__name__}"
+        )
+    batch_sizes = [check_int("batch_size", b, lo=1, hi=m) for b in batch_sizes]
+    if not batch_sizes:
+        raise ValueError("batch_sizes must hold at least one batch size")
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            f"progress must be None or callable, got {type(progress).__name__}"
+        )
     trainers = [_Trainer(X, Y, w0, learning_rate, b) for b in batch_sizes]
     for e, perm in enumerate(np.asarray(perms)):
         for t in trainers:
@@ -225,6 +283,8 @@ def minimizer(X, Y, iters: int = 50) -> np.ndarray:
     Returns:
         float64 array (2,): w_min.
     """
+    _check_xy(X, Y)
+    iters = check_int("iters", iters, lo=1)
     w = np.zeros(2)
     s = 2.0 * Y[0] - 1.0
     for _ in range(iters):

@@ -29,7 +29,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from dlcore._checks import check_int, check_key, check_range
+from dlcore._checks import (
+    check_array,
+    check_finite,
+    check_int,
+    check_key,
+    check_range,
+    is_concrete,
+)
 from dlcore.data import Normalizer
 
 __all__ = [
@@ -133,6 +140,9 @@ def hessian_eigs(H):
     Returns:
         Array (..., 2): (λ_min, λ_max) of each matrix.
     """
+    check_array("H", H, ndim=tuple(range(2, 8)))
+    if tuple(np.shape(H)[-2:]) != (2, 2):
+        raise ValueError(f"H must have shape (..., 2, 2), got {tuple(np.shape(H))}")
     a, b, c = H[..., 0, 0], H[..., 0, 1], H[..., 1, 1]
     lmax = 0.5 * (a + c) + jnp.sqrt((0.5 * (a - c)) ** 2 + b**2)
     return jnp.stack([(a * c - b * b) / lmax, lmax], axis=-1)
@@ -154,6 +164,9 @@ def learning_rates(lam, rule):
     Returns:
         Array (2,): α for the raw and for the normalized cost.
     """
+    check_array("lam", lam, shape=(2, 2))
+    if is_concrete(rule) and not hasattr(rule, "dtype"):  # a Python rule number
+        check_int("rule", rule, lo=0, hi=2)
     best = 2.0 / (lam[:, 0] + lam[:, 1])
     safe = 1.0 / lam[:, 1]
     shared = jnp.full(2, best[1])
@@ -176,6 +189,11 @@ def contour_ellipses(H, levels=LEVELS, points: int = ELLIPSE_POINTS) -> np.ndarr
     Returns:
         float64 array (len(levels), points, 2) of d = w − w* on each contour.
     """
+    check_array("H", H, shape=(2, 2))
+    check_finite("H", H)
+    check_array("levels", levels, ndim=1)
+    check_range("levels", levels, 0.0, None, lo_closed=False)
+    points = check_int("points", points, lo=2)
     H = np.asarray(H, np.float64)
     a, b, c = H[0, 0], H[0, 1], H[1, 1]
     lmax = 0.5 * (a + c) + np.hypot(0.5 * (a - c), b)

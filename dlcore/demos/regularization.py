@@ -42,7 +42,15 @@ import numpy as np
 from jax.scipy.ndimage import map_coordinates
 
 from dlcore import data, model, train
-from dlcore._checks import check_array, check_int, check_key, check_range
+from dlcore._checks import (
+    check_array,
+    check_finite,
+    check_int,
+    check_key,
+    check_params,
+    check_range,
+    check_real,
+)
 from dlcore.losses import weight_names
 
 __all__ = [
@@ -85,6 +93,32 @@ __all__ = [
 DIAGNOSES = ("neither", "high bias", "high variance", "both")
 # The notes' cat classifier: (train error, dev error) with human error ≈ 0.
 WORKED_EXAMPLES = ((0.01, 0.11), (0.15, 0.16), (0.15, 0.30), (0.005, 0.01))
+
+
+def _check_dims(name: str, dims) -> None:
+    """A list of at least two layer sizes, each an integer >= 1."""
+    if isinstance(dims, (str, bytes)) or not hasattr(dims, "__len__"):
+        raise TypeError(
+            f"{name} must be a list of layer sizes, got {type(dims).__name__}"
+        )
+    if len(dims) < 2:
+        raise ValueError(f"{name} must list at least 2 layer sizes, got {dims}")
+    for i, n in enumerate(dims):
+        check_int(f"{name}[{i}]", n, lo=1)
+
+
+def _check_moons(m_train, m_dev, noise, layer_dims, num_steps, learning_rate):
+    """The arguments shared by :func:`train_grid` and :func:`train_early_stopping`."""
+    check_int("m_train", m_train, lo=2)
+    check_int("m_dev", m_dev, lo=1)
+    check_range("noise", noise, 0.0, None)
+    _check_dims("layer_dims", layer_dims)
+    if layer_dims[0] != 2 or layer_dims[-1] != 1:
+        raise ValueError(
+            f"layer_dims must start with 2 (the moons) and end with 1, got {layer_dims}"
+        )
+    check_int("num_steps", num_steps, lo=1)
+    check_range("learning_rate", learning_rate, 0.0, None, lo_closed=False)
 
 
 def _check_error(name, value):
@@ -243,8 +277,21 @@ def bias_variance_table(
     check_key("key", key)
     check_array("X_train", X_train, ndim=2, floating=True)
     check_array("X_dev", X_dev, ndim=2, floating=True)
+    check_array("Y_train", Y_train, shape=(1, np.shape(X_train)[1]))
+    check_array("Y_dev", Y_dev, shape=(1, np.shape(X_dev)[1]))
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(
+            f"sizes must be a list of layer_dims, got {type(sizes).__name__}"
+        )
     if not sizes:
         raise ValueError("sizes must list at least one layer_dims")
+    for i, dims in enumerate(sizes):
+        _check_dims(f"sizes[{i}]", dims)
+    _check_error("base_error", base_error)
+    check_int("num_steps", num_steps, lo=1)
+    check_range("learning_rate", learning_rate, 0.0, None, lo_closed=False)
+    check_range("bias_tol", bias_tol, 0.0, 1.0)
+    check_range("variance_tol", variance_tol, 0.0, 1.0)
     rows = []
     for dims in sizes:
         cfg = model.MLPConfig(tuple(dims), hidden="relu", output="sigmoid")
@@ -321,6 +368,7 @@ def weight_vector(params: dict) -> jax.Array:
     With a leading batch axis (params from ``fit_many``: W{l} of shape
     (N, n[l], n[l-1])) the result has shape (N, m_W).
     """
+    check_params("params", params)
     names = weight_names(params)
     if not names:
         raise ValueError("params has no weight matrices W1..WL")
@@ -402,6 +450,12 @@ def warp(X, angle, shift):
     """
     X = _check_images(X)
     m = X.shape[1]
+    check_real("angle", angle)
+    if np.ndim(angle) > 1 or np.size(angle) not in (1, m):
+        raise ValueError(
+            f"angle must be one number or shape (m,) = ({m},), got {np.shape(angle)}"
+        )
+    check_array("shift", shift)
     angle = jnp.broadcast_to(jnp.asarray(angle, X.dtype), (m,))
     shift = jnp.asarray(shift, X.dtype)
     if shift.shape != (2, m):
@@ -412,6 +466,7 @@ def warp(X, angle, shift):
 def add_noise(key, X, sigma):
     """X + σ·N(0, 1) per pixel, clipped back to [0, 1]; X (64, m) or any shape."""
     check_key("key", key)
+    check_array("X", X, floating=True)
     check_range("sigma", sigma, 0.0, None)
     X = jnp.asarray(X)
     return jnp.clip(X + sigma * jax.random.normal(key, X.shape, X.dtype), 0.0, 1.0)
@@ -465,6 +520,8 @@ def augmented_copies(key, X, copies: int, *, max_shift=1, max_angle=15.0, noise=
         ValueError: ``copies`` < 0, or bad X / amounts (see
             :func:`random_augment`). TypeError: ``key`` is not a PRNG key.
     """
+    check_key("key", key)
+    X = _check_images(X)
     copies = check_int("copies", copies, lo=0)
     out = [jnp.asarray(X)]
     for k in jax.random.split(key, copies):
@@ -578,7 +635,7 @@ def augmentation_effect(
 
 @functools.partial(jax.jit, static_argnames="cfg")
 def _dev_accuracy(params, X_dev, Y_dev, cfg):
-    A = jax.vmap(lambda p: model._forward(p, X_dev, cfg, None, False, None)[0])(params)
+    A = jax.vmap(lambda p: model.predict(p, X_dev, cfg))(params)
     return jax.vmap(lambda a: model.accuracy(a, Y_dev))(A)
 
 
@@ -634,6 +691,11 @@ def snap(value: float, grid) -> int:
     Returns:
         int index into ``grid``.
     """
+    check_range("value", value)
+    check_array("grid", grid, ndim=1)
+    if np.size(grid) == 0 or np.any(np.diff(grid) <= 0):
+        raise ValueError("grid must hold at least one value, increasing")
+    check_finite("grid", grid)
     grid = np.asarray(grid, np.float64)
     v = float(value)
     if grid[0] == 0.0 and grid.size > 1:
@@ -682,7 +744,17 @@ def train_grid(
         ValueError: λ < 0, keep_prob outside (0, 1], ``mesh`` outside
             [8, 200], or bad moons arguments.
     """
+    check_key("key", key)
+    _check_moons(m_train, m_dev, noise, layer_dims, num_steps, learning_rate)
     check_int("mesh", mesh, lo=8, hi=200)
+    for name, v in (("lambds", lambds), ("keep_probs", keep_probs)):
+        check_array(name, v, ndim=1)
+        if np.size(v) == 0:
+            raise ValueError(f"{name} must hold at least one value")
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            f"progress must be None or callable, got {type(progress).__name__}"
+        )
     lambds = np.asarray(lambds, np.float64)
     keep_probs = np.asarray(keep_probs, np.float64)
     check_range("lambds", lambds, 0.0, None)
@@ -764,7 +836,7 @@ def _evaluate(params, X_tr, Y_tr, X_dev, Y_dev, M, cfg):
 
     def one(p):
         def run(X):
-            return model._forward(p, X, cfg, None, False, None)[0]
+            return model.predict(p, X, cfg)
 
         return (
             model.accuracy(run(X_tr), Y_tr),
@@ -816,6 +888,9 @@ def train_early_stopping(
     Returns:
         An :class:`EarlyStoppingRun` (NumPy arrays of the evaluation steps).
     """
+    check_key("key", key)
+    _check_moons(m_train, m_dev, noise, layer_dims, num_steps, learning_rate)
+    check_int("eval_every", eval_every, lo=1, hi=num_steps)
     k_data, k_fit = jax.random.split(key)
     X, Y = data.make_moons(k_data, m_train + m_dev, noise=noise)
     cfg = model.MLPConfig(tuple(layer_dims), hidden="relu", output="sigmoid")

@@ -18,6 +18,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from dlcore import data, model, train
+from dlcore._checks import (
+    check_array,
+    check_finite,
+    check_int,
+    check_key,
+    check_range,
+    check_real,
+)
 from dlcore.activations import softmax
 
 __all__ = [
@@ -33,7 +41,6 @@ __all__ = [
 WORKED_Z = (5.0, 2.0, -1.0, 3.0)  # the lecture's example logits
 
 
-@jax.jit
 def tempered_softmax(z, T):
     """softmax(z / T) over axis 0: a_k = exp(z_k/T) / Σ_j exp(z_j/T).
 
@@ -45,7 +52,19 @@ def tempered_softmax(z, T):
 
     Returns:
         float32 array of z's shape; every column sums to 1.
+
+    Raises:
+        TypeError / ValueError: ``z`` not a real (C,) or (C, m) array, ``T``
+        not a number in (0, inf).
     """
+    check_array("z", z, ndim=(1, 2))
+    check_real("T", T)
+    check_range("T", T, 0.0, None, lo_closed=False)
+    return _tempered_softmax(z, T)
+
+
+@jax.jit
+def _tempered_softmax(z, T):
     return softmax(jnp.asarray(z, jnp.float32) / T, axis=0)
 
 
@@ -57,7 +76,12 @@ def hardmax(z) -> np.ndarray:
 
     Returns:
         float32 NumPy array of z's shape.
+
+    Raises:
+        TypeError / ValueError: ``z`` not a finite real (C,) or (C, m) array.
     """
+    check_array("z", z, ndim=(1, 2))
+    check_finite("z", z)
     z = np.asarray(z)
     out = np.zeros(z.shape, np.float32)
     np.put_along_axis(out, np.argmax(z, axis=0)[None], 1.0, axis=0)
@@ -90,10 +114,12 @@ def confusion_matrix(y_true, y_pred, num_classes: int = 10) -> np.ndarray:
         predicted as j.
 
     Raises:
-        ValueError: the two label arrays differ in length.
+        ValueError: the two label arrays differ in length, or hold a label
+        outside 0..num_classes−1. TypeError: labels that are not integers.
     """
-    y_true = np.asarray(y_true).ravel()
-    y_pred = np.asarray(y_pred).ravel()
+    num_classes = check_int("num_classes", num_classes, lo=1)
+    y_true = _check_labels("y_true", y_true, num_classes)
+    y_pred = _check_labels("y_pred", y_pred, num_classes)
     if y_true.shape != y_pred.shape:
         raise ValueError(
             f"y_true and y_pred need the same length, got {y_true.size} and "
@@ -102,6 +128,29 @@ def confusion_matrix(y_true, y_pred, num_classes: int = 10) -> np.ndarray:
     out = np.zeros((num_classes, num_classes), np.int64)
     np.add.at(out, (y_true, y_pred), 1)
     return out
+
+
+def _check_labels(name: str, y, num_classes: int) -> np.ndarray:
+    check_array(name, y)
+    y = np.asarray(y).ravel()
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer labels, got dtype {y.dtype}")
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(
+            f"{name} must hold labels in [0, {num_classes - 1}], got values in "
+            f"[{y.min()}, {y.max()}]"
+        )
+    return y
+
+
+def _check_fractions(fractions) -> None:
+    check_array("fractions", fractions, shape=(3,))
+    check_range("fractions", fractions, 0.0, 1.0)
+    if min(fractions[0], fractions[1]) <= 0 or sum(fractions) > 1 + 1e-9:
+        raise ValueError(
+            "fractions (train, dev, test) must be in [0, 1] with train and dev "
+            f"> 0 and a sum <= 1, got {tuple(fractions)}"
+        )
 
 
 def train_digits(
@@ -129,7 +178,19 @@ def train_digits(
 
     Returns:
         A :class:`DigitsResult` with every dev prediction precomputed.
+
+    Raises:
+        TypeError / ValueError naming the argument: a missing key or a batch
+        of keys, sizes that are not integers >= 1, a learning rate not in
+        (0, inf), fractions that are not three shares in [0, 1].
     """
+    check_key("key", key)
+    check_int("hidden", hidden, lo=1)
+    check_int("num_steps", num_steps, lo=1)
+    if batch_size is not None:
+        check_int("batch_size", batch_size, lo=1)
+    check_range("learning_rate", learning_rate, 0.0, None, lo_closed=False)
+    _check_fractions(fractions)
     k_split, k_fit = jax.random.split(key)
     X, y = data.load_digits()
     X, y = np.asarray(X), np.asarray(y).ravel()

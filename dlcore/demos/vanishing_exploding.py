@@ -46,7 +46,17 @@ import jax.numpy as jnp
 import numpy as np
 
 from dlcore import activations, init, model, optim
-from dlcore._checks import check_choice, check_int, check_key, check_range
+from dlcore._checks import (
+    check_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_key,
+    check_keys,
+    check_params,
+    check_range,
+    check_real,
+)
 
 __all__ = [
     "CHAIN_DTYPES",
@@ -117,18 +127,44 @@ def _flags(out, x, big, axis):
     return jnp.where(jnp.any(jnp.isnan(x), axis=axis), jnp.nan, out)
 
 
+def _check_axis(x, axis) -> None:
+    check_real("x", x)
+    n = max(np.ndim(x), 1)
+    for a in axis if isinstance(axis, tuple) else () if axis is None else (axis,):
+        check_int("axis", a, lo=-n, hi=n - 1)
+
+
+def _check_net(X, Y, config) -> None:
+    """X (n0, m) floating, Y (n[L], m) and an MLPConfig whose n0 matches."""
+    if not isinstance(config, model.MLPConfig):
+        raise TypeError(f"config must be an MLPConfig, got {type(config).__name__}")
+    check_array("X", X, ndim=2, floating=True)
+    check_array("Y", Y, ndim=2)
+    if np.shape(X)[0] != config.layer_dims[0] or np.shape(Y)[1] != np.shape(X)[1]:
+        raise ValueError(
+            f"X must be (n0 = {config.layer_dims[0]}, m) and Y (n[L], m), got "
+            f"{tuple(np.shape(X))} and {tuple(np.shape(Y))}"
+        )
+
+
 def safe_norm(x, axis=None):
     """‖x‖₂ over ``axis`` without overflow in x² (scaled by max |x|).
 
     +inf when x holds an inf, NaN when it holds a NaN, 0 for all zeros.
+    Raises TypeError / ValueError for a non-real ``x`` or a bad ``axis``.
     """
+    _check_axis(x, axis)
     y, big, safe = _scaled(x, axis)
     out = jnp.squeeze(safe, axis) * jnp.sqrt(jnp.sum(y * y, axis=axis))
     return _flags(out, x, big, axis)
 
 
 def safe_std(x, axis=None):
-    """Standard deviation over ``axis`` (1/N), +inf if x overflowed, NaN if NaN."""
+    """Standard deviation over ``axis`` (1/N), +inf if x overflowed, NaN if NaN.
+
+    Raises TypeError / ValueError for a non-real ``x`` or a bad ``axis``.
+    """
+    _check_axis(x, axis)
     y, big, safe = _scaled(x, axis)
     out = jnp.squeeze(safe, axis) * jnp.std(y, axis=axis)
     return _flags(out, x, big, axis)
@@ -142,14 +178,14 @@ def fast_key(key):
     which matters for a panel that must appear within seconds of Run All.
     Use inside jit: ``k = fast_key(key); jax.random.normal(k, shape)``.
     """
+    check_key("key", key)
     bits = jax.random.key_data(key).reshape(-1)[:2]
     return jax.random.wrap_key_data(jnp.concatenate([bits, bits]), impl="rbg")
 
 
 def first_nonfinite(values) -> int | None:
     """1-based index of the first non-finite entry of a 1-D array, or None."""
-    import numpy as np
-
+    check_array("values", values, ndim=1)
     bad = ~np.isfinite(np.asarray(values, dtype=np.float64))
     return int(np.argmax(bad)) + 1 if bad.any() else None
 
@@ -209,6 +245,8 @@ def overflow_depth(w: float, x: float = 1.0, dtype: str = "float32") -> float:
     repeated products can move the real first overflow by one layer; the
     tests compare with the computed chain.
     """
+    check_range("w", w)
+    check_range("x", x)
     check_choice("dtype", dtype, CHAIN_DTYPES)
     big = float(jnp.finfo(jnp.dtype(dtype)).max)
     if abs(w) <= 1 or x == 0:
@@ -426,6 +464,10 @@ def deep_stats_summary(stats: DeepStats, depth: int):
     Raises:
         ValueError: ``depth`` is not an integer in [1, max_depth].
     """
+    if not isinstance(stats, DeepStats):
+        raise TypeError(
+            f"stats must be a DeepStats from deep_mlp_stats, got {type(stats).__name__}"
+        )
     g = np.asarray(stats.grad_norm, np.float64)
     depth = check_int("depth", depth, lo=1, hi=g.shape[1])
     g = g[:, :depth]
@@ -443,6 +485,8 @@ def activation_theory(activation: str, scale: float, num_layers: int, anchor: fl
     import numpy as np
 
     check_choice("activation", activation, FORWARD_GAIN)
+    num_layers = check_int("num_layers", num_layers, lo=1)
+    check_range("anchor", anchor)
     if FORWARD_GAIN[activation] is None:
         return None
     per_layer = forward_factor(activation, scale)
@@ -456,6 +500,7 @@ def forward_factor(activation: str, scale: float) -> float:
     activation scale settles instead of following a power law (F = 1).
     """
     check_choice("activation", activation, SLOPE_GAIN)
+    check_range("scale", scale, 0.0, None)
     gamma = FORWARD_GAIN[activation]
     return 1.0 if gamma is None else math.sqrt(scale**2 * gamma)
 
@@ -463,6 +508,7 @@ def forward_factor(activation: str, scale: float) -> float:
 def backward_factor(activation: str, scale: float) -> float:
     """Per-layer factor B of E[dZ[l]²]^½ going back one layer: √(c·χ)."""
     check_choice("activation", activation, SLOPE_GAIN)
+    check_range("scale", scale, 0.0, None)
     return math.sqrt(scale**2 * SLOPE_GAIN[activation])
 
 
@@ -475,8 +521,8 @@ def gradient_theory(activation: str, scale: float, num_layers: int, anchor: floa
     (1/4)^(L-l) of the lecture at s = 1. For sigmoid s/4 is an upper bound
     (σ' ≤ 1/4); :func:`sigmoid_mean_field` gives the actual gain.
     """
-    import numpy as np
-
+    num_layers = check_int("num_layers", num_layers, lo=1)
+    check_range("anchor", anchor)
     ratio = backward_factor(activation, scale) / forward_factor(activation, scale)
     return anchor * ratio ** np.arange(num_layers - 1, -1, -1, dtype=np.float64)
 
@@ -501,6 +547,7 @@ def clip_start(seed: int = 0) -> np.ndarray:
         product w_10 ⋯ w_1 ≈ 29 and gradient descent on :func:`chain_loss`
         explodes without clipping.
     """
+    seed = check_int("seed", seed, lo=0)
     rng = np.random.default_rng(seed)
     return (1.4 * (1 + 0.05 * rng.standard_normal(CLIP_LAYERS))).astype(np.float32)
 
@@ -553,8 +600,13 @@ def train_scalar_chain(
     clipping) or "value" (each entry to [−threshold, threshold]).
     ``learning_rate``, ``threshold`` and ``clip_on`` are traced.
     """
+    check_array("w0", w0, ndim=1)
     check_range("learning_rate", learning_rate, 0.0, None, lo_closed=False)
     check_range("threshold", threshold, 0.0, None, lo_closed=False)
+    if not hasattr(clip_on, "dtype"):
+        check_bool("clip_on", clip_on)
+    elif clip_on.dtype != bool:
+        raise TypeError(f"clip_on must be True or False, got dtype {clip_on.dtype}")
     check_choice("mode", mode, ("norm", "value"))
     num_steps = check_int("num_steps", num_steps, lo=1)
     return _train_chain(
@@ -601,6 +653,8 @@ def train_record(
     W ← W − α dW for every parameter. Works under ``jax.vmap`` over a stack
     of parameter dicts (e.g. one per init scheme).
     """
+    _check_net(X, Y, config)
+    check_params("params", params)
     check_range("learning_rate", learning_rate, 0.0, None, lo_closed=False)
     num_steps = check_int("num_steps", num_steps, lo=1)
     return _record(params, X, Y, learning_rate, config, num_steps)
@@ -612,7 +666,12 @@ def init_weights(key, scheme: str, scale, num_layers: int, width: int, c=0.5):
     W = std·N(0, 1) + const with (std, const) = (init.std(scheme, n, n, scale), 0)
     for the random schemes, (0, 0) for "zeros" and (0, scale·c) for "constant".
     """
+    check_key("key", key)
     check_choice("scheme", scheme, init.SCHEMES)
+    check_range("scale", scale, 0.0, None)
+    num_layers = check_int("num_layers", num_layers, lo=1)
+    width = check_int("width", width, lo=1)
+    check_range("c", c)
     sd = init.std(scheme, width, width, 1.0)
     const = c if scheme == "constant" else 0.0
     return _init_weights(
@@ -677,6 +736,10 @@ def layer_variances(
     check_choice("scheme", scheme, init.SCHEMES)
     check_choice("activation", activation, ("relu", "tanh", "sigmoid", "linear"))
     check_range("scale", scale, 0.0, None)
+    check_keys("keys", keys)
+    check_int("width", width, lo=1)
+    check_int("m", m, lo=2)
+    check_range("c", c)
     sd = init.std(scheme, width, width, 1.0)
     const = c if scheme == "constant" else 0.0
     probe = jnp.zeros(
@@ -835,8 +898,13 @@ def train_schemes(
     the result gains a leading axis, one entry per scheme.
     """
     check_key("key", key)
+    _check_net(X, Y, config)
+    if isinstance(schemes, str) or not hasattr(schemes, "__iter__") or not schemes:
+        raise TypeError(
+            f"schemes must be a non-empty list of scheme names, got {schemes!r}"
+        )
     for s in schemes:
-        check_choice("scheme", s, init.SCHEMES)
+        check_choice("schemes", s, init.SCHEMES)
     stacked = jax.tree.map(
         lambda *a: jnp.stack(a),
         *[init.initialize(key, config.layer_dims, s, scale) for s in schemes],

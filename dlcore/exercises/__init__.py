@@ -84,7 +84,11 @@ from dlcore.exercises.regularization import (
     regularization_data,
     train_with_regularization,
 )
-from dlcore.exercises.softmax import check_softmax, check_softmax_cross_entropy
+from dlcore.exercises.softmax import (
+    check_softmax,
+    check_softmax_cross_entropy,
+    check_softmax_cross_entropy_backward,
+)
 from dlcore.exercises.vanishing_exploding import check_clip_by_global_norm
 
 __all__ = [
@@ -116,6 +120,7 @@ __all__ = [
     "check_sample_log_uniform",
     "check_softmax",
     "check_softmax_cross_entropy",
+    "check_softmax_cross_entropy_backward",
     "check_xavier_init",
     "chosen",
     "grad_check_batchnorm",

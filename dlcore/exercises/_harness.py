@@ -32,6 +32,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from dlcore._checks import check_range
+
 DEFAULT_TIME_LIMIT = 10.0  # seconds per call of the student's function
 
 # Exercise titles, keyed by the name of the student's function.
@@ -57,6 +59,7 @@ TITLES = {
     "sample_beta": "Sampling β",
     "softmax": "Stable softmax",
     "softmax_cross_entropy": "Softmax cross-entropy",
+    "softmax_cross_entropy_backward": "Softmax cross-entropy (backward)",
     # Assembly exercises: checked on the result of a run, not on a function.
     "regularized_training": "Training with your regularization",
     "batchnorm_grad_check": "Your gradient check on your batch norm",
@@ -273,12 +276,14 @@ class Check:
                 status="error",
             )
 
-    def call(self, fn, *args, name: str, hints=None):
-        """Run the student's ``fn(*args)`` under the time limit (per call).
+    def call(self, fn, *args, name: str, hints=None, kwargs=None):
+        """Run the student's ``fn(*args, **kwargs)`` under the time limit.
 
-        The student gets copies of NumPy arrays and dicts (the checker's own
-        inputs and references stay intact); an input that the call changed
-        is reported as a mistake ("changed W1 in place"). ``hints`` maps
+        The time limit is per call. The student gets copies of NumPy arrays
+        and dicts (the checker's own inputs and references stay intact); a
+        positional input that the call changed is reported as a mistake
+        ("changed W1 in place"). ``kwargs`` are keyword arguments such as
+        ``train=False`` (scalars, passed as they are). ``hints`` maps
         exception types to a sentence appended to the message.
         """
         given = tuple(fresh_copy(a) for a in args)
@@ -286,7 +291,7 @@ class Check:
         enforced = False
         try:
             with limited_time(self.limit) as enforced, np.errstate(all="ignore"):
-                out = fn(*given)
+                out = fn(*given, **(kwargs or {}))
         except TimeLimitExceeded:
             raise self._timeout(name) from None
         except NotImplementedError:
@@ -411,7 +416,15 @@ def quiet_check(checker, fn, **kwargs) -> CheckResult:
 
     Returns:
         The :class:`CheckResult` (``result.passed``, ``result.line``).
+
+    Raises:
+        TypeError: ``checker`` is not callable (a ``check_*`` function).
     """
+    if not callable(checker):
+        raise TypeError(
+            "checker must be one of the check_* functions, got "
+            f"{describe_value(checker)}"
+        )
     _QUIET.append(True)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
@@ -430,7 +443,12 @@ def stop_after(seconds, name: str):
 
     Raises:
         TimeoutError: the body ran longer than ``seconds``.
+        TypeError / ValueError: ``seconds`` is not a number in (0, inf) or
+        ``name`` is not a string.
     """
+    check_range("seconds", seconds, 0.0, None, lo_closed=False)
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {describe_value(name)}")
     try:
         with limited_time(seconds):
             yield
@@ -495,7 +513,15 @@ def chosen(choose, default):
     function, e.g. ``lambd, keep_prob = chosen(my_regularization, (0.0, 1.0))``:
     the student version's stub raises NotImplementedError, and the cell
     still runs with the default.
+
+    Raises:
+        TypeError: ``choose`` is not callable.
     """
+    if not callable(choose):
+        raise TypeError(
+            f"choose must be your function itself, got {describe_value(choose)}; "
+            "pass it without calling it"
+        )
     try:
         return choose()
     except NotImplementedError:
@@ -592,6 +618,25 @@ def unpack(value, names: tuple[str, ...], fn_name: str):
             f"{fn_name} should return a tuple {want}, got {describe_value(value)}"
         )
     return tuple(value)
+
+
+def reference_grad_check(J, theta, dtheta, eps: float) -> float:
+    """The checkers' oracle for a gradient check, in float64::
+
+        dθ_approx[i] = (J(θ + ε e_i) − J(θ − ε e_i)) / (2ε)
+        error = ‖dθ_approx − dθ‖₂ / (‖dθ_approx‖₂ + ‖dθ‖₂)
+
+    ``J`` takes a flat float64 θ (n,) and returns a float; ``dtheta`` is (n,).
+    """
+    theta = np.asarray(theta, np.float64)
+    approx = np.empty(theta.size)
+    for i in range(theta.size):
+        step = np.zeros(theta.size)
+        step[i] = eps
+        approx[i] = (J(theta + step) - J(theta - step)) / (2 * eps)
+    dtheta = np.asarray(dtheta, np.float64)
+    diff = np.linalg.norm(approx - dtheta)
+    return float(diff / (np.linalg.norm(approx) + np.linalg.norm(dtheta)))
 
 
 def max_abs(a) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import NamedTuple
 
 import jax
@@ -23,7 +24,7 @@ from dlcore.exercises._harness import (
     is_close,
     judge,
     readonly,
-    require_argument_used,
+    reference_grad_check,
     unpack,
 )
 
@@ -31,136 +32,414 @@ from dlcore.exercises._harness import (
 # 9-10. Batch normalization
 # ==========================================================================
 
-_BN_CASES = ((0, 4, 10, 1e-5), (1, 3, 64, 1e-3), (2, 6, 5, 1e-5), (3, 5, 16, 1e-5))
+# (seed, n, m, eps, momentum). Case 0 uses the defaults, eps = 1e-5 and
+# momentum = 0.9; the others change each hyperparameter at least once.
+_BN_CASES = (
+    (0, 4, 10, 1e-5, 0.9),
+    (1, 3, 64, 1e-3, 0.7),
+    (2, 6, 5, 1e-5, 0.9),
+    (3, 5, 16, 1e-5, 0.8),
+)
+_SIGNATURE = (
+    "batchnorm_forward(Z, gamma, beta, bn_state, *, train=True, eps=1e-5, momentum=0.9)"
+)
+
+
+def _bn_inputs(seed: int, n: int, m: int):
+    """Z (n, m), γ, β and running statistics (mean, var), each (n, 1), float64."""
+    rng = np.random.default_rng(600 + seed)
+    mu = rng.normal(0, 3, (n, 1))
+    sd = 10 ** rng.uniform(-0.5, 1, (n, 1))
+    Z = mu + sd * rng.standard_normal((n, m))
+    if seed == 1:  # σ² ≈ ε = 1e-3: an ε fixed in the code shows
+        Z[1] = -0.4 + 0.03 * rng.standard_normal(m)
+    if seed == 3:
+        Z[0] = 2.5  # a constant unit: σ² = 0, only ε avoids 0/0
+        Z[1] = 0.1 + 3e-3 * rng.standard_normal(m)  # σ² ≈ ε: where ε sits matters
+    gamma = rng.uniform(0.5, 2, (n, 1)) * rng.choice([-1, 1], (n, 1))
+    beta = rng.standard_normal((n, 1))
+    run_mean = rng.normal(0, 2, (n, 1))
+    run_var = rng.uniform(0.5, 4, (n, 1))
+    if seed == 1:  # a running variance ≈ ε: where ε sits matters in eval mode
+        run_var[1] = 9e-4
+    if seed == 3:  # a unit that was constant all along: running variance 0
+        run_mean[0], run_var[0] = 2.0, 0.0
+    return Z, gamma, beta, run_mean, run_var
+
+
+def _train_variants(Zd, g, b, mean_r, var_r, eps):
+    """Z_tilde of the usual mistakes in train mode (float64, NaN where 0/0)."""
+    mu1 = Zd.mean(axis=1, keepdims=True)
+    var1 = Zd.var(axis=1, keepdims=True)
+    var_u = Zd.var(axis=1, ddof=1, keepdims=True)
+    mu0 = Zd.mean(axis=0, keepdims=True)
+    var0 = Zd.var(axis=0, keepdims=True)
+    xhat = (Zd - mu1) / np.sqrt(var1 + eps)
+    return [
+        (
+            f"ignored the eps argument: with ε = {eps:g} your Z_tilde is "
+            "the one for ε = 1e-5; use the eps you are given",
+            g * (Zd - mu1) / np.sqrt(var1 + 1e-5) + b
+            if eps != 1e-5
+            else np.full(Zd.shape, np.inf),
+        ),
+        (
+            "used the unbiased variance 1/(m−1); batch norm uses σ² = (1/m) Σ (z − μ)²",
+            g * (Zd - mu1) / np.sqrt(var_u + eps) + b,
+        ),
+        (
+            "forgot ε: a unit with zero variance over the batch gives "
+            "0/0 = NaN; divide by √(σ² + ε)",
+            g * (Zd - mu1) / np.sqrt(var1) + b,
+        ),
+        (
+            "put ε outside the square root: divide by √(σ² + ε)",
+            g * (Zd - mu1) / (np.sqrt(var1) + eps) + b,
+        ),
+        (
+            "divided by σ² + ε instead of √(σ² + ε)",
+            g * (Zd - mu1) / (var1 + eps) + b,
+        ),
+        (
+            "normalized over the wrong axis: batch norm averages each "
+            "unit (row) over the m examples of the batch (the columns)",
+            g * (Zd - mu0) / np.sqrt(var0 + eps) + b,
+        ),
+        ("forgot γ and β: return γ ⊙ Z_norm + β", xhat),
+        ("swapped γ and β: Z_tilde = γ ⊙ Z_norm + β", b * xhat + g),
+        ("forgot β: Z_tilde = γ ⊙ Z_norm + β", g * xhat),
+        (
+            "train mode (train=True) normalized with the running averages "
+            "of bn_state; those are for eval mode: train mode uses the "
+            "batch's own μ and σ²",
+            g * (Zd - mean_r) / np.sqrt(var_r + eps) + b,
+        ),
+    ]
+
+
+def _state_variants(Zd, mean_r, var_r, momentum):
+    """(mean, var) of the usual mistakes in the running averages (train mode)."""
+    mu1 = Zd.mean(axis=1, keepdims=True)
+    var1 = Zd.var(axis=1, keepdims=True)
+    var_u = Zd.var(axis=1, ddof=1, keepdims=True)
+    b = momentum
+    mean_new = b * mean_r + (1 - b) * mu1
+    variants = [
+        (
+            f"running averages: swapped the weights; with momentum = {b:g} "
+            "(β of notebook 07's EWA) the new value is momentum·old + "
+            "(1 − momentum)·(this batch's μ or σ²)",
+            ((1 - b) * mean_r + b * mu1, (1 - b) * var_r + b * var1),
+        ),
+        (
+            "new_state is bn_state unchanged: train mode updates the running "
+            "averages, mean ← momentum·mean + (1 − momentum)·μ, and the same "
+            "for var with σ²",
+            (mean_r, var_r),
+        ),
+        (
+            "new_state holds only this batch's μ and σ²; the running averages "
+            "are EWAs: momentum·old + (1 − momentum)·new",
+            (mu1, var1),
+        ),
+        (
+            "the running variance averages the unbiased variance 1/(m−1) "
+            "(PyTorch stores that one); here it averages the biased σ² that "
+            "normalizes the batch",
+            (mean_new, b * var_r + (1 - b) * var_u),
+        ),
+        (
+            "the running variance averages σ instead of σ²",
+            (mean_new, b * var_r + (1 - b) * np.sqrt(var1)),
+        ),
+    ]
+    if b != 0.9:
+        variants.append(
+            (
+                f"ignored the momentum argument: with momentum = {b:g} your "
+                "running averages are the ones for 0.9; use the momentum you "
+                "are given",
+                (0.9 * mean_r + 0.1 * mu1, 0.9 * var_r + 0.1 * var1),
+            )
+        )
+    return variants
+
+
+def _eval_variants(Zd, g, b, mean_r, var_r, eps, train_out, new_state):
+    """Z_tilde of the usual mistakes in eval mode (train=False)."""
+    centred = Zd - mean_r
+    return [
+        (
+            "eval mode (train=False) used the batch's μ and σ²: it must use "
+            "the running averages of bn_state, so that an example's output "
+            "does not depend on its mini-batch",
+            train_out,
+        ),
+        (
+            "eval mode first updated the running averages with this batch; "
+            "with train=False use bn_state as it is",
+            g * (Zd - new_state[0]) / np.sqrt(new_state[1] + eps) + b,
+        ),
+        (
+            "eval mode forgot ε: divide by √(var + ε), var the running variance",
+            g * centred / np.sqrt(var_r) + b,
+        ),
+        (
+            "eval mode put ε outside the square root: divide by √(var + ε)",
+            g * centred / (np.sqrt(var_r) + eps) + b,
+        ),
+        (
+            "eval mode divided by var + ε instead of √(var + ε)",
+            g * centred / (var_r + eps) + b,
+        ),
+        (
+            "eval mode forgot γ and β: return γ ⊙ Z_norm + β",
+            centred / np.sqrt(var_r + eps),
+        ),
+    ]
 
 
 @functools.cache
 def _bn_cases():
+    """Inputs, float64 NumPy references and mistakes of the forward's cases."""
     cases = []
-    for seed, n, m, eps in _BN_CASES:
-        rng = np.random.default_rng(600 + seed)
-        mu = rng.normal(0, 3, (n, 1))
-        sd = 10 ** rng.uniform(-0.5, 1, (n, 1))
-        Z = mu + sd * rng.standard_normal((n, m))
-        if seed == 1:  # σ² ≈ ε = 1e-3: an ε fixed in the code shows
-            Z[1] = -0.4 + 0.03 * rng.standard_normal(m)
-        if seed == 3:
-            Z[0] = 2.5  # a constant unit: σ² = 0, only ε avoids 0/0
-            Z[1] = 0.1 + 3e-3 * rng.standard_normal(m)  # σ² ≈ ε: where ε sits matters
-        gamma = rng.uniform(0.5, 2, (n, 1)) * rng.choice([-1, 1], (n, 1))
-        beta = rng.standard_normal((n, 1))
-        Z32, g32, b32 = f32(Z), f32(gamma), f32(beta)
-        out, cache, _ = _layers.batchnorm_forward(
+    for seed, n, m, eps, momentum in _BN_CASES:
+        inputs = [f32(x) for x in _bn_inputs(seed, n, m)]
+        Z32, g32, b32, mean32, var32 = inputs
+        Zd, g, b, mean_r, var_r = (f64(x) for x in inputs)
+        _, cache, _ = _layers.batchnorm_forward(
             Z32, g32, b32, _layers.bn_init_state(n), eps=eps
         )
-        Zd, g, b = f64(Z32), f64(g32), f64(b32)
         mu1 = Zd.mean(axis=1, keepdims=True)
         var1 = Zd.var(axis=1, keepdims=True)
-        var_u = Zd.var(axis=1, ddof=1, keepdims=True)
-        mu0 = Zd.mean(axis=0, keepdims=True)
-        var0 = Zd.var(axis=0, keepdims=True)
         with np.errstate(all="ignore"):
-            xhat = (Zd - mu1) / np.sqrt(var1 + eps)
-            variants = [
-                (
-                    f"ignored the eps argument: with ε = {eps:g} your Z_tilde is "
-                    "the one for ε = 1e-5; use the eps you are given",
-                    g * (Zd - mu1) / np.sqrt(var1 + 1e-5) + b
-                    if eps != 1e-5
-                    else np.full(Zd.shape, np.inf),
-                ),
-                (
-                    "used the unbiased variance 1/(m−1); batch norm uses "
-                    "σ² = (1/m) Σ (z − μ)²",
-                    g * (Zd - mu1) / np.sqrt(var_u + eps) + b,
-                ),
-                (
-                    "forgot ε: a unit with zero variance over the batch gives "
-                    "0/0 = NaN; divide by √(σ² + ε)",
-                    g * (Zd - mu1) / np.sqrt(var1) + b,
-                ),
-                (
-                    "put ε outside the square root: divide by √(σ² + ε)",
-                    g * (Zd - mu1) / (np.sqrt(var1) + eps) + b,
-                ),
-                (
-                    "divided by σ² + ε instead of √(σ² + ε)",
-                    g * (Zd - mu1) / (var1 + eps) + b,
-                ),
-                (
-                    "normalized over the wrong axis: batch norm averages each "
-                    "unit (row) over the m examples of the batch (the columns)",
-                    g * (Zd - mu0) / np.sqrt(var0 + eps) + b,
-                ),
-                ("forgot γ and β: return γ ⊙ Z_norm + β", xhat),
-                ("swapped γ and β: Z_tilde = γ ⊙ Z_norm + β", b * xhat + g),
-                ("forgot β: Z_tilde = γ ⊙ Z_norm + β", g * xhat),
-            ]
+            out = g * (Zd - mu1) / np.sqrt(var1 + eps) + b
+            state = (
+                momentum * mean_r + (1 - momentum) * mu1,
+                momentum * var_r + (1 - momentum) * var1,
+            )
+            out_eval = g * (Zd - mean_r) / np.sqrt(var_r + eps) + b
+            train_variants = _train_variants(Zd, g, b, mean_r, var_r, eps)
+            eval_variants = _eval_variants(Zd, g, b, mean_r, var_r, eps, out, state)
+            state_variants = _state_variants(Zd, mean_r, var_r, momentum)
         cases.append(
             {
-                "args": (Z32, g32, b32, eps),
-                "ref": readonly(f64(out)),
-                "variants": [(msg, (v,)) for msg, v in variants],
+                "args": (Z32, g32, b32, _layers.BNState(mean32, var32)),
+                "eps": eps,
+                "momentum": momentum,
+                "ref": readonly(out, *state),
+                "ref_eval": readonly(out_eval, mean_r, var_r),
+                "variants": [(msg, (v,)) for msg, v in train_variants],
+                "state_variants": state_variants,
+                "eval_variants": [(msg, (v,)) for msg, v in eval_variants],
                 "dlcore_cache": cache,
-                "xhat": xhat,
             }
         )
     return tuple(cases)
 
 
-def _bn_reference(Z, gamma, beta, eps):
-    n = Z.shape[0]
-    return _layers.batchnorm_forward(Z, gamma, beta, _layers.bn_init_state(n), eps=eps)
+def _bn_call(chk, batchnorm_forward, case, **kwargs):
+    """Run the student's forward on a case; return (Z_tilde, cache, new_state)."""
+    Z = case["args"][0]
+    out = chk.call(
+        batchnorm_forward,
+        *case["args"],
+        name="batchnorm_forward",
+        kwargs=kwargs,
+        hints={TypeError: f"(The signature to write is {_SIGNATURE}.)"},
+    )
+    Z_tilde, cache, new_state = unpack(
+        out, ("Z_tilde", "cache", "new_state"), "batchnorm_forward"
+    )
+    return as_array(Z_tilde, "Z_tilde", shape=Z.shape), cache, new_state
+
+
+def _state_arrays(new_state, n: int):
+    """The student's new_state as two float64 arrays (mean, var) of shape (n, 1)."""
+    if not (isinstance(new_state, (tuple, list)) and len(new_state) == 2):
+        raise Failure(
+            "new_state should be the pair of running averages (mean, var), "
+            f"like bn_state, got {describe_value(new_state)}"
+        )
+    shape_desc = f"(n, 1) = {(n, 1)}, like bn_state's"
+    return tuple(
+        as_array(x, f"new_state's {what}", shape=(n, 1), shape_desc=shape_desc)
+        for x, what in zip(new_state, ("mean", "var"), strict=True)
+    )
+
+
+def _require_signature(batchnorm_forward):
+    """Fail when the student's def line cannot take the library's arguments."""
+    try:
+        sig = inspect.signature(batchnorm_forward)
+    except (TypeError, ValueError):
+        return  # no signature to read: the calls will tell
+    try:
+        sig.bind(*range(4), train=True, eps=1e-5, momentum=0.9)
+        sig.bind(*range(4))
+    except TypeError:
+        raise Failure(
+            f"your batchnorm_forward{sig} does not take the arguments of "
+            f"dl.layers.batchnorm_forward; its signature is {_SIGNATURE} "
+            "(bn_state is required, the three keywords have these defaults)"
+        ) from None
 
 
 def _bn_forward_output(chk, batchnorm_forward, case):
+    """Z_tilde and cache of the student's forward in train mode."""
+    Z_tilde, cache, _ = _bn_call(
+        chk,
+        batchnorm_forward,
+        case,
+        train=True,
+        eps=case["eps"],
+        momentum=case["momentum"],
+    )
+    return Z_tilde, cache
+
+
+def _bn_context(case, train=True) -> str:
     Z = case["args"][0]
-    out = chk.call(batchnorm_forward, *case["args"], name="batchnorm_forward")
-    Z_tilde, cache = unpack(out, ("Z_tilde", "cache"), "batchnorm_forward")
-    return as_array(Z_tilde, "Z_tilde", shape=Z.shape), cache
+    mode = "train" if train else "eval"
+    return (
+        f" in {mode} mode for Z of shape {Z.shape}, ε = {case['eps']:g}, "
+        f"momentum = {case['momentum']:g}"
+    )
+
+
+def _check_bn_train(chk, batchnorm_forward, case):
+    kw = {"train": True, "eps": case["eps"], "momentum": case["momentum"]}
+    Z_tilde, _, new_state = _bn_call(chk, batchnorm_forward, case, **kw)
+    ctx = _bn_context(case)
+    judge((Z_tilde,), case["ref"][:1], ("Z_tilde",), case["variants"], context=ctx)
+    mean, var = _state_arrays(new_state, Z_tilde.shape[0])
+    judge(
+        (mean, var),
+        case["ref"][1:],
+        ("the running mean of new_state", "the running var of new_state"),
+        case["state_variants"],
+        context=ctx,
+    )
+
+
+def _check_bn_eval(chk, batchnorm_forward, case):
+    kw = {"train": False, "eps": case["eps"], "momentum": case["momentum"]}
+    Z_tilde, _, new_state = _bn_call(chk, batchnorm_forward, case, **kw)
+    ctx = _bn_context(case, train=False)
+    ref, mean_r, var_r = case["ref_eval"]
+    judge((Z_tilde,), (ref,), ("Z_tilde",), case["eval_variants"], context=ctx)
+    mean, var = _state_arrays(new_state, Z_tilde.shape[0])
+    if not (is_close(mean, mean_r) and is_close(var, var_r)):
+        updated = is_close(mean, case["ref"][1]) and is_close(var, case["ref"][2])
+        raise Failure(
+            "eval mode (train=False) "
+            + ("updated the running averages" if updated else "changed bn_state")
+            + ": it must return bn_state unchanged as new_state"
+        )
+
+
+def _check_bn_defaults(chk, batchnorm_forward):
+    """Case 0 called without keywords: train=True, eps=1e-5, momentum=0.9."""
+    case = _bn_cases()[0]
+    Z_tilde, _, new_state = _bn_call(chk, batchnorm_forward, case)
+    mean, var = _state_arrays(new_state, Z_tilde.shape[0])
+    Zd = f64(case["args"][0])
+    mu1 = Zd.mean(axis=1, keepdims=True)
+    var1 = Zd.var(axis=1, keepdims=True)
+    out_eval, mean_r, var_r = case["ref_eval"]
+    torch = (0.1 * mean_r + 0.9 * mu1, 0.1 * var_r + 0.9 * var1)
+    judge(
+        (Z_tilde, mean, var),
+        case["ref"],
+        ("Z_tilde", "the running mean of new_state", "the running var of new_state"),
+        [
+            (
+                "called without train, your batchnorm_forward ran in eval mode: "
+                "the default must be train=True, as in dl.layers.batchnorm_forward",
+                (out_eval, mean_r, var_r),
+            ),
+            (
+                "the default momentum must be 0.9, the weight of the OLD running "
+                "average (PyTorch's momentum=0.1 weights the new batch)",
+                (None, *torch),
+            ),
+        ],
+        context=f" with the default arguments of {_SIGNATURE}",
+    )
+
+
+def _require_keyword_used(chk, batchnorm_forward, case, arg, other):
+    """Fail if changing the keyword ``arg`` to ``other`` changes nothing.
+
+    Compares Z_tilde for ``eps`` and the running mean for ``momentum``
+    exactly: a value fixed in the code that happens to equal the case's
+    passes the comparison with the reference, but not this one.
+    """
+    kw = {"train": True, "eps": case["eps"], "momentum": case["momentum"]}
+    outs = []
+    for k in (kw, {**kw, arg: other}):
+        Z_tilde, _, new_state = _bn_call(chk, batchnorm_forward, case, **k)
+        if arg == "eps":
+            outs.append(Z_tilde)
+        else:
+            outs.append(_state_arrays(new_state, Z_tilde.shape[0])[0])
+    if np.isfinite(outs[0]).all() and np.array_equal(*outs):
+        raise Failure(
+            f"your batchnorm_forward ignores its argument {arg}: {arg} = "
+            f"{kw[arg]:g} and {arg} = {other:g} gave exactly the same result, "
+            f"but they should not; use the {arg} you are given (not a value "
+            "fixed in your code)"
+        )
 
 
 def check_batchnorm_forward(
     batchnorm_forward, *, time_limit=DEFAULT_TIME_LIMIT
 ) -> CheckResult:
-    """Check ``batchnorm_forward(Z, gamma, beta, eps=1e-5) -> (Z_tilde, cache)``.
+    """Check ``batchnorm_forward(...) -> (Z_tilde, cache, new_state)``.
 
-    Z is (n, m): n units, m examples of the mini-batch; gamma and beta are
-    (n, 1). Each unit is normalized over the m examples::
+    The signature and results of ``dl.layers.batchnorm_forward``::
+
+        batchnorm_forward(Z, gamma, beta, bn_state, *, train=True, eps=1e-5,
+                          momentum=0.9)
+
+    Z is (n, m): n units, m examples of the mini-batch; gamma, beta and the
+    two running averages of ``bn_state = (mean, var)`` are (n, 1). Train mode
+    normalizes each unit over the m examples and updates the running
+    averages (EWAs with β = momentum)::
 
         μ  = (1/m) Σ_i z^(i)             σ² = (1/m) Σ_i (z^(i) − μ)²  (biased)
-        Z_norm  = (Z − μ) / √(σ² + ε)
-        Z_tilde = γ ⊙ Z_norm + β
+        Z_tilde = γ ⊙ (Z − μ) / √(σ² + ε) + β                          (n, m)
+        mean ← momentum·mean + (1 − momentum)·μ                        (n, 1)
+        var  ← momentum·var  + (1 − momentum)·σ²                       (n, 1)
 
-    ``cache`` is anything your ``batchnorm_backward`` needs; this check only
-    looks at Z_tilde. The check passes ``eps`` as the 4th positional argument.
+    Eval mode (``train=False``) uses mean and var in place of μ and σ² and
+    returns ``bn_state`` unchanged. ``cache`` is anything your
+    ``batchnorm_backward`` needs; this check does not look at it. Any pair
+    (mean, var) is accepted as ``new_state``, e.g. ``dl.layers.BNState``.
+    The check compares with a float64 NumPy computation of these formulas.
+
+    Arguments:
+        batchnorm_forward: the student's function.
+        time_limit: seconds per call (None: no limit).
+
+    Returns:
+        The :class:`CheckResult` (also printed as one line).
     """
     chk = Check("batchnorm_forward", time_limit)
     with chk:
         chk.function(batchnorm_forward, "batchnorm_forward")
+        _require_signature(batchnorm_forward)
         for case in _bn_cases():
-            Z_tilde, _ = _bn_forward_output(chk, batchnorm_forward, case)
-            Z, _, _, eps = case["args"]
-            judge(
-                (Z_tilde,),
-                case["ref"],
-                ("Z_tilde",),
-                case["variants"],
-                context=f" for Z of shape {Z.shape}, ε = {eps:g}",
-            )
-        require_argument_used(
-            chk,
-            batchnorm_forward,
-            "batchnorm_forward",
-            _bn_cases()[1]["args"],
-            3,
-            0.1,
-            arg="eps",
-            reference=_bn_reference,
-            select=lambda out: out[0],
-        )
+            _check_bn_train(chk, batchnorm_forward, case)
+        for case in _bn_cases():
+            _check_bn_eval(chk, batchnorm_forward, case)
+        _check_bn_defaults(chk, batchnorm_forward)
+        case = _bn_cases()[1]
+        _require_keyword_used(chk, batchnorm_forward, case, "eps", 0.1)
+        _require_keyword_used(chk, batchnorm_forward, case, "momentum", 0.2)
     return chk.result(
-        "Each unit now has mean β and standard deviation |γ| over the batch."
+        "Each unit now has mean β and standard deviation |γ| over the batch, "
+        "and the running averages follow the batches' statistics."
     )
 
 
@@ -173,7 +452,8 @@ def _bn_backward_cases():
     cases = []
     for i in _BN_BACKWARD_SEEDS:
         case = all_cases[i]
-        Z, gamma, beta, eps = case["args"]
+        Z, gamma, _, _ = case["args"]
+        eps = case["eps"]
         rng = np.random.default_rng(700 + i)
         dout = f32(rng.standard_normal(Z.shape))
         dZ, dgamma, dbeta = (
@@ -381,23 +661,24 @@ def _bn_cost(X, C, eps):
 
 
 def _reference_grad_check(J, theta, dtheta, eps=1e-7):
-    from dlcore.exercises.gradient_checking import _reference
-
-    return _reference(J, theta, dtheta, eps)
+    return reference_grad_check(J, theta, dtheta, eps)
 
 
-def _reference_bn_forward(Z, gamma, beta, eps=1e-5):
-    out, cache, _ = _layers.batchnorm_forward(
-        f32(Z), f32(gamma), f32(beta), _layers.bn_init_state(Z.shape[0]), eps=eps
-    )
-    return out, cache
+def _reference_bn_forward(Z, gamma, beta, bn_state):
+    state = _layers.BNState(*(f32(x) for x in bn_state))
+    return _layers.batchnorm_forward(f32(Z), f32(gamma), f32(beta), state)
 
 
-def _bn_dtheta(forward, backward, X, theta, C, eps):
-    """dθ = (dW, dγ, dβ) from a batch-norm forward/backward pair."""
+def _bn_dtheta(forward, backward, X, theta, C):
+    """dθ = (dW, dγ, dβ) from a batch-norm forward/backward pair.
+
+    The forward runs in train mode with its default ε = 1e-5 (the one the
+    cost J uses); the running averages it returns are not needed here.
+    """
     W, gamma, beta = _bn_unpack(theta)
     Z = W @ X
-    Z_tilde, cache = forward(Z, gamma, beta, eps)
+    bn_state = _layers.BNState(np.zeros((3, 1)), np.ones((3, 1)))
+    Z_tilde, cache, _ = forward(Z, gamma, beta, bn_state)
     t = np.tanh(np.asarray(Z_tilde, np.float64))
     dZ_tilde = C * (1 - t**2) / X.shape[1]
     dZ, dgamma, dbeta = (np.asarray(d, np.float64) for d in backward(dZ_tilde, cache))
@@ -412,7 +693,8 @@ def grad_check_batchnorm(
     The net: Z = W X (X of shape (4, 10)), Z̃ = BN(Z; γ, β) with ε = 1e-5,
     J = (1/m) Σ C ⊙ tanh(Z̃), with θ = (W, γ, β) flattened (18 numbers).
     J(θ) is computed in float64 by the formula; dθ comes from your
-    ``batchnorm_forward`` (its cache) and ``batchnorm_backward``, with
+    ``batchnorm_forward`` (its cache, in train mode from the state
+    BNState(0, 1), with the default ε) and ``batchnorm_backward``, with
     dW = dZ Xᵀ. Your ``grad_check(J, θ, dθ)`` then compares them, once
     as they are and once with dβ halved (a planted bug it must find).
 
@@ -429,15 +711,14 @@ def grad_check_batchnorm(
         a :class:`BatchNormGradCheck`; pass it to
         :func:`check_batchnorm_grad_check`.
     """
-    eps = 1e-5
     X, theta, C = _bn_net(key)
-    J = _bn_cost(X, C, eps)
+    J = _bn_cost(X, C, eps=1e-5)  # the forward's default ε
     check = Yours(grad_check, "grad_check", _reference_grad_check)
     forward = Yours(batchnorm_forward, "batchnorm_forward", _reference_bn_forward)
     backward = Yours(
         batchnorm_backward, "batchnorm_backward", _layers.batchnorm_backward
     )
-    dW, dgamma, dbeta = _bn_dtheta(forward, backward, X, theta, C, eps)
+    dW, dgamma, dbeta = _bn_dtheta(forward, backward, X, theta, C)
     if forward.fallback != backward.fallback:
         which = "batchnorm_forward" if forward.fallback else "batchnorm_backward"
         print(
@@ -445,7 +726,7 @@ def grad_check_batchnorm(
             "cache, so this run uses dlcore's forward and backward together."
         )
         forward.fallback = backward.fallback = True
-        dW, dgamma, dbeta = _bn_dtheta(forward, backward, X, theta, C, eps)
+        dW, dgamma, dbeta = _bn_dtheta(forward, backward, X, theta, C)
     dtheta = np.concatenate([dW.ravel(), dgamma.ravel(), dbeta.ravel()])
     planted = np.concatenate([dW.ravel(), dgamma.ravel(), 0.5 * dbeta.ravel()])
     errors = [float(check(J, theta.copy(), d.copy())) for d in (dtheta, planted)]

@@ -14,6 +14,7 @@ from dlcore.exercises._harness import (
     Failure,
     as_scalar,
     named_mistake,
+    reference_grad_check,
     require_argument_used,
 )
 
@@ -63,11 +64,6 @@ def _rel(a, b):
 
 
 _LARGE_EPS = 0.05
-
-
-def _reference(J, theta, dtheta, eps):
-    """The relative error by the formula, in float64 (J takes a float64 θ)."""
-    return _rel(_numerical(J, np.asarray(theta, np.float64), eps, "two"), dtheta)
 
 
 @functools.cache
@@ -280,6 +276,6 @@ def check_grad_check(grad_check, *, time_limit=DEFAULT_TIME_LIMIT) -> CheckResul
             3,
             1e-3,
             arg="eps",
-            reference=_reference,
+            reference=reference_grad_check,
         )
     return chk.result("Below 1e-7 is great; above 1e-3 there is almost surely a bug.")

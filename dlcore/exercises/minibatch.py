@@ -103,10 +103,12 @@ def check_random_mini_batches(
 ) -> CheckResult:
     """Check ``random_mini_batches(X, Y, mini_batch_size, key) -> list``.
 
-    X is (n_x, m) and Y is (n_y, m). Shuffle the m columns with ONE random
-    permutation drawn from the JAX key (the same for X and Y), then cut them
-    into consecutive mini-batches of ``mini_batch_size`` = s columns; when s
-    does not divide m, the last mini-batch holds the m mod s leftover columns.
+    The signature and results of ``dl.data.random_mini_batches`` (the key
+    comes last). X is (n_x, m) and Y is (n_y, m). Shuffle the m columns with
+    ONE random permutation drawn from the JAX key (the same for X and Y), then
+    cut them into consecutive mini-batches of ``mini_batch_size`` = s columns;
+    when s does not divide m, the last mini-batch holds the m mod s leftover
+    columns.
     Return the list of the ⌈m/s⌉ pairs (X_batch, Y_batch), of shapes (n_x, s)
     and (n_y, s). The same key must give the same mini-batches.
     """

@@ -15,6 +15,7 @@ from dlcore import init as _init
 from dlcore import losses as _losses
 from dlcore import optim as _optim
 from dlcore import schedules as _schedules
+from dlcore._checks import check_int, check_key, check_range
 from dlcore.exercises._harness import (
     DEFAULT_TIME_LIMIT,
     Check,
@@ -519,7 +520,7 @@ def _digits_accuracy(params, X, Y) -> float:
 
 
 def _reference_mini_batches(X, Y, mini_batch_size, key):
-    return _data.random_mini_batches(key, X, Y, mini_batch_size)
+    return _data.random_mini_batches(X, Y, mini_batch_size, key)
 
 
 def _reference_adam_update(v, s, g, t, beta1, beta2, eps):
@@ -600,7 +601,17 @@ def train_digits(
     Returns:
         an :class:`OptimizedTraining`; pass it to
         :func:`check_optimized_training`.
+
+    Raises:
+        TypeError / ValueError naming the argument: a missing key or a batch
+        of keys, sizes that are not integers >= 1, a learning rate not in
+        (0, inf), a decay rate < 0, a function that is not callable.
     """
+    check_key("key", key)
+    check_int("num_epochs", num_epochs, lo=1)
+    check_int("mini_batch_size", mini_batch_size, lo=1)
+    check_range("learning_rate", learning_rate, 0.0, None, lo_closed=False)
+    check_range("decay_rate", decay_rate, 0.0, None)
     data = digits_data()
     hyper = (num_epochs, mini_batch_size, learning_rate, decay_rate)
     parts = {

@@ -14,6 +14,13 @@ from dlcore import data as _data
 from dlcore import init as _init
 from dlcore import layers as _layers
 from dlcore import losses as _losses
+from dlcore._checks import (
+    check_array,
+    check_finite,
+    check_int,
+    check_key,
+    check_range,
+)
 from dlcore.exercises._harness import (
     DEFAULT_TIME_LIMIT,
     Check,
@@ -566,6 +573,29 @@ def _accuracy(params, X, Y) -> float:
     return float(np.mean((AL > 0.5) == (Y > 0.5)))
 
 
+def _check_reg_data(X, Y, x_name: str, y_name: str) -> None:
+    check_array(x_name, X, ndim=2, floating=True)
+    check_finite(x_name, X)
+    if np.shape(X)[0] != 2 or np.shape(X)[1] < 1:
+        raise ValueError(f"{x_name} must have shape (2, m), got {np.shape(X)}")
+    check_array(y_name, Y, shape=(1, np.shape(X)[1]))
+    check_finite(y_name, Y)
+
+
+def _check_layer_dims(layer_dims) -> None:
+    if isinstance(layer_dims, (str, bytes)) or not hasattr(layer_dims, "__len__"):
+        raise TypeError(
+            f"layer_dims must be a list of integers, got {type(layer_dims).__name__}"
+        )
+    for i, n in enumerate(layer_dims):
+        check_int(f"layer_dims[{i}]", n, lo=1)
+    if len(layer_dims) < 2 or layer_dims[0] != 2 or layer_dims[-1] != 1:
+        raise ValueError(
+            "layer_dims must start with 2 (the inputs) and end with 1, got "
+            f"{layer_dims}"
+        )
+
+
 def train_with_regularization(
     X_train,
     Y_train,
@@ -612,12 +642,20 @@ def train_with_regularization(
         :func:`check_regularized_training`.
 
     Raises:
-        ValueError: for lambd < 0 or keep_prob outside (0, 1].
+        TypeError / ValueError naming the argument: data that are not (2, m)
+        float inputs with (1, m) labels, or hold NaN/inf; lambd < 0,
+        keep_prob outside (0, 1], a learning rate not in (0, inf), a missing
+        key or a batch of keys, non-integer sizes, layer_dims that do not
+        start with 2 and end with 1, a function that is not callable.
     """
-    if not (isinstance(lambd, (int, float)) and lambd >= 0):
-        raise ValueError(f"lambd must be a number >= 0, got {lambd!r}")
-    if not (isinstance(keep_prob, (int, float)) and 0 < keep_prob <= 1):
-        raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
+    _check_reg_data(X_train, Y_train, "X_train", "Y_train")
+    _check_reg_data(X_dev, Y_dev, "X_dev", "Y_dev")
+    check_range("lambd", lambd, 0.0, None)
+    check_range("keep_prob", keep_prob, 0.0, 1.0, lo_closed=False)
+    check_key("key", key)
+    check_int("num_iterations", num_iterations, lo=1)
+    check_range("learning_rate", learning_rate, 0.0, None, lo_closed=False)
+    _check_layer_dims(layer_dims)
     parts = {
         "l2_cost": Yours(l2_cost, "l2_cost", _reference_l2_cost),
         "l2_grad_term": Yours(l2_grad_term, "l2_grad_term", _losses.l2_grad),

@@ -20,7 +20,6 @@ from dlcore.exercises._harness import (
     f64,
     judge,
     readonly,
-    unpack,
 )
 
 # ==========================================================================
@@ -211,21 +210,54 @@ def _softmax_ce_cases():
     return tuple(cases)
 
 
+def _ce_context(case) -> str:
+    Z = case["args"][0]
+    return {
+        "plain": f" for Z of shape {Z.shape}",
+        "overflow": " for logits around 1000",
+        "underflow": " for logits of ±1000",
+        "wide": f" for columns whose logits spread from −{WIDE:g} to +{WIDE:g}",
+    }[case["kind"]]
+
+
+def _not_finite_message(kind: str, ctx: str) -> str:
+    """Why a result is NaN/inf on a case of the given kind (shift or log 0)."""
+    if kind == "overflow":
+        return "no max subtraction: " + _shift_message(ctx)
+    return _shift_message(ctx)
+
+
+def _cost_only(out, name: str):
+    """Refuse the old two-result form (J, dZ): J alone is returned."""
+    if isinstance(out, (tuple, list)) and len(out) == 2:
+        raise Failure(
+            f"{name} should return only the cost J (a number), like "
+            "dl.losses.softmax_cross_entropy; got a pair: dZ is the job of "
+            "softmax_cross_entropy_backward"
+        )
+    return out
+
+
 def check_softmax_cross_entropy(
     softmax_cross_entropy, *, time_limit=DEFAULT_TIME_LIMIT
 ) -> CheckResult:
-    """Check ``softmax_cross_entropy(Z, Y) -> (J, dZ)``.
+    """Check ``softmax_cross_entropy(Z, Y) -> J``.
 
+    The signature and result of ``dl.losses.softmax_cross_entropy``.
     Z is (C, m) logits, Y is (C, m) one-hot labels. With A = softmax(Z)
     (over axis 0)::
 
-        J  = −(1/m) Σ_i Σ_k y_k^(i) log a_k^(i)      a scalar
-        dZ = A − Y                                     (C, m)
+        J = −(1/m) Σ_i Σ_k y_k^(i) log a_k^(i)      a scalar
 
-    dZ is the per-example gradient, NOT divided by m: in this course the 1/m
-    is applied later, in dW = (1/m) dZ A_prevᵀ and db. J must stay finite
-    for logits of ±1000, so compute log a_k as
+    J must stay finite for logits of ±1000, so compute log a_k as
     (z_k − max z) − log Σ_j e^(z_j − max z) rather than log(softmax(z)).
+
+    Arguments:
+        softmax_cross_entropy: the student's function.
+        time_limit: seconds per call (None: no limit).
+
+    Returns:
+        The :class:`CheckResult` (also printed as one line).
     """
     chk = Check("softmax_cross_entropy", time_limit)
     name = "softmax_cross_entropy"
@@ -234,26 +266,10 @@ def check_softmax_cross_entropy(
         for case in _softmax_ce_cases():
             Z, Y = case["args"]
             out = chk.call(softmax_cross_entropy, Z, Y, name=name)
-            J, dZ = unpack(out, ("J", "dZ"), name)
-            J = as_scalar(J, "J")
-            dZ = as_array(dZ, "dZ", shape=Z.shape)
-            J_ref, dZ_ref = case["ref"]
-            kind = case["kind"]
-            dZ_finite = bool(np.isfinite(dZ).all())
-            ctx = {
-                "plain": f" for Z of shape {Z.shape}",
-                "overflow": " for logits around 1000",
-                "underflow": " for logits of ±1000",
-                "wide": f" for columns whose logits spread from −{WIDE:g} to +{WIDE:g}",
-            }[kind]
-            if (kind != "plain" and not dZ_finite) or (
-                kind in ("overflow", "wide") and not math.isfinite(J)
-            ):
-                raise Failure(
-                    "no max subtraction: " + _shift_message(ctx)
-                    if kind == "overflow"
-                    else _shift_message(ctx)
-                )
+            J = as_scalar(_cost_only(out, name), "J")
+            kind, ctx = case["kind"], _ce_context(case)
+            if kind in ("overflow", "wide") and not math.isfinite(J):
+                raise Failure(_not_finite_message(kind, ctx))
             if kind == "underflow" and not math.isfinite(J):
                 raise Failure(
                     "J is not finite when the true class's logit is far below "
@@ -264,14 +280,53 @@ def check_softmax_cross_entropy(
                 )
             judge(
                 (np.array(J),),
-                (np.array(J_ref),),
+                (np.array(case["ref"][0]),),
                 ("J",),
                 [(msg, (np.array(v),)) for msg, v in case["J_variants"]],
                 context=ctx,
             )
+    return chk.result(
+        "J stays finite for logits of ±1000: log a_k is never taken of a "
+        "probability that underflowed."
+    )
+
+
+def check_softmax_cross_entropy_backward(
+    softmax_cross_entropy_backward, *, time_limit=DEFAULT_TIME_LIMIT
+) -> CheckResult:
+    """Check ``softmax_cross_entropy_backward(Z, Y) -> dZ``.
+
+    The signature and result of ``dl.losses.softmax_cross_entropy_backward``.
+    Z is (C, m) logits, Y is (C, m) one-hot labels. With A = softmax(Z)
+    (over axis 0)::
+
+        dZ = A − Y                                     (C, m)
+
+    dZ is the per-example gradient, NOT divided by m: in this course the 1/m
+    is applied later, in dW = (1/m) dZ A_prevᵀ and db. It must stay finite
+    for logits of ±1000 (subtract each column's max before e^z).
+
+    Arguments:
+        softmax_cross_entropy_backward: the student's function.
+        time_limit: seconds per call (None: no limit).
+
+    Returns:
+        The :class:`CheckResult` (also printed as one line).
+    """
+    chk = Check("softmax_cross_entropy_backward", time_limit)
+    name = "softmax_cross_entropy_backward"
+    with chk:
+        chk.function(softmax_cross_entropy_backward, name)
+        for case in _softmax_ce_cases():
+            Z, Y = case["args"]
+            out = chk.call(softmax_cross_entropy_backward, Z, Y, name=name)
+            dZ = as_array(out, "dZ", shape=Z.shape)
+            kind, ctx = case["kind"], _ce_context(case)
+            if kind != "plain" and not np.isfinite(dZ).all():
+                raise Failure(_not_finite_message(kind, ctx))
             judge(
                 (dZ,),
-                (dZ_ref,),
+                (case["ref"][1],),
                 ("dZ",),
                 [(msg, (v,)) for msg, v in case["dZ_variants"]],
                 context=ctx,

@@ -31,6 +31,7 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 __all__ = [
+    "LABEL_BOX",
     "NONFINITE_COLOR",
     "OPTIMIZER_COLORS",
     "ContourArtists",
@@ -42,6 +43,7 @@ __all__ = [
     "apply_lecture_mode",
     "artists_of",
     "describe_nonfinite",
+    "drawable",
     "finite_limits",
     "lecture_mode",
     "mark_nonfinite",
@@ -69,7 +71,8 @@ OPTIMIZER_COLORS = {
     "rmsprop": "tab:green",
     "adam": "tab:purple",
 }
-_LABEL_BOX = {"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5}
+# the white box behind the panels' value labels
+LABEL_BOX = {"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5}
 
 
 # ----------------------------------------------------------------------------
@@ -104,7 +107,7 @@ def _nonfinite_label(ax, label_xy, *, va: str, zorder: float):
         va=va,
         ha="left",
         fontsize="small",
-        bbox=_LABEL_BOX,
+        bbox=LABEL_BOX,
         zorder=zorder,
     )
 
@@ -235,7 +238,7 @@ def _name(line) -> str:
     return "" if label.startswith("_") else label
 
 
-def _drawable(y, log: bool = False) -> np.ndarray:
+def drawable(y, log: bool = False) -> np.ndarray:
     """y as float64 with what cannot be drawn (inf, NaN; ≤ 0 if log) as NaN."""
     y = np.array(y, dtype=np.float64)
     bad = ~np.isfinite(y) | ((y <= 0) if log else False)
@@ -249,7 +252,7 @@ def finite_limits(*ys, log: bool = False, margin: float = 0.05):
     A margin of ``margin`` × the span is added on each side (in log space if
     ``log``). Returns None when there is nothing finite to show.
     """
-    vals = np.concatenate([_drawable(y, log).ravel() for y in ys])
+    vals = np.concatenate([drawable(y, log).ravel() for y in ys])
     vals = vals[np.isfinite(vals)]
     if vals.size == 0:
         return None
@@ -313,12 +316,12 @@ def plot_series(
     """
     if log:
         ax.set_yscale("log")
-    (line,) = ax.plot(x, _drawable(y, log), label=label, **(style or {}))
+    (line,) = ax.plot(x, drawable(y, log), label=label, **(style or {}))
     line2 = None
     if y2 is not None:
-        (line2,) = ax.plot(x, _drawable(y2, log), label=label2, **(style2 or {}))
+        (line2,) = ax.plot(x, drawable(y2, log), label=label2, **(style2 or {}))
     note = ax.text(
-        0.98, 0.96, text, transform=ax.transAxes, ha="right", va="top", bbox=_LABEL_BOX
+        0.98, 0.96, text, transform=ax.transAxes, ha="right", va="top", bbox=LABEL_BOX
     )
     marks = mark_nonfinite(
         ax, x, y, what=what, log=log, name=label or "", label_xy=marks_xy
@@ -347,10 +350,10 @@ def update_series(
     """
     x = s.line.get_xdata() if x is None else np.asarray(x)
     if y is not None:
-        s.line.set_data(x, _drawable(y, s.log))
+        s.line.set_data(x, drawable(y, s.log))
         update_nonfinite(s.marks, x, y, what=s.what, log=s.log, name=_name(s.line))
     if y2 is not None and s.line2 is not None:
-        s.line2.set_data(x, _drawable(y2, s.log))
+        s.line2.set_data(x, drawable(y2, s.log))
         update_nonfinite(s.marks2, x, y2, what=s.what, log=s.log, name=_name(s.line2))
     if text is not None:
         s.text.set_text(text)
@@ -596,7 +599,7 @@ def plot_hist(ax, data, bins=30, range=(-1.0, 1.0), *, color=None) -> HistArtist
         color=NONFINITE_COLOR,
         va="top",
         fontsize="small",
-        bbox=_LABEL_BOX,
+        bbox=LABEL_BOX,
     )
     ax.set_xlim(edges[0], edges[-1])
     ax.set_ylim(0, max(1, counts.max()) * 1.1)
@@ -635,7 +638,7 @@ def plot_decision_boundary(ax, xs, ys, probs, X, Y, *, cmap="RdBu") -> DecisionA
     """
     cm = mpl.colormaps[cmap].with_extremes(bad="magenta")
     image = ax.imshow(
-        _drawable(probs),
+        drawable(probs),
         extent=(xs[0], xs[-1], ys[0], ys[-1]),
         origin="lower",
         cmap=cm,
@@ -657,7 +660,7 @@ def plot_decision_boundary(ax, xs, ys, probs, X, Y, *, cmap="RdBu") -> DecisionA
         color=NONFINITE_COLOR,
         va="top",
         fontsize="small",
-        bbox=_LABEL_BOX,
+        bbox=LABEL_BOX,
     )
     d = DecisionArtists(image, points, text)
     update_decision_boundary(d, probs)
@@ -668,7 +671,7 @@ def update_decision_boundary(d: DecisionArtists, probs=None, X=None, Y=None) -> 
     """New probabilities (same grid) and/or new points, in place."""
     if probs is not None:
         p = np.asarray(probs, dtype=np.float64)
-        d.image.set_data(_drawable(p))
+        d.image.set_data(drawable(p))
         n_bad = int((~np.isfinite(p)).sum())
         d.text.set_text(f"{n_bad} grid cells are NaN/inf (magenta)" if n_bad else "")
     if X is not None:

@@ -21,6 +21,7 @@ import ipywidgets as widgets
 import jax
 import numpy as np
 
+from dlcore._checks import check_array, check_int, check_range
 from dlcore.demos import batch_normalization as bd
 from dlcore.live import viz
 from dlcore.live.controls import Progress
@@ -34,6 +35,9 @@ _PRE, _POST = "0.55", "tab:blue"
 
 def hist_panel(*, depth: int = 4, width: int = 64, seed: int = 0) -> Panel:
     """Pre- and post-BN histograms per layer; init scale, batch size, BN on/off."""
+    check_int("depth", depth, 1, 12)
+    check_int("width", width, lo=1)
+    check_int("seed", seed, lo=0)
     controls = {
         "scale": widgets.FloatLogSlider(
             1.0,
@@ -137,6 +141,11 @@ def lr_panel(
     *, alphas=LR_GRID, seed: int = 0, num_steps: int = 150, index: int = 8
 ) -> Panel:
     """Train with and without BN for every α up front; the slider picks α."""
+    check_array("alphas", alphas, ndim=1)
+    check_range("alphas", alphas, 0.0, None, lo_closed=False)
+    check_int("seed", seed, lo=0)
+    check_int("num_steps", num_steps, lo=1)
+    check_int("index", index, lo=0)  # past the end: the last α
     alphas = np.asarray(alphas, np.float64)
     progress = Progress(2)
     sweep = bd.lr_sweep(alphas, seed=seed, num_steps=num_steps)
@@ -239,6 +248,10 @@ def lr_panel(
 
 def plot_ema_gap(gap: bd.EmaGap):
     """Two axes: the train/test output gap and running var / true var, against m."""
+    if not isinstance(gap, bd.EmaGap):
+        raise TypeError(
+            f"gap must be an EmaGap from ema_gap(), got {type(gap).__name__}"
+        )
     fig, (ax_g, ax_v) = figure(1, 2, figsize=(9.0, 3.4))
     m = gap.batch_sizes
     ax_g.plot(m, gap.output_gap, "o-", label="RMS(train-mode − eval-mode output)")

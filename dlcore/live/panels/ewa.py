@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from dlcore._checks import check_int, check_range
 from dlcore.demos.exponentially_weighted_averages import (
     temperature_averages,
     your_average,
@@ -40,6 +41,14 @@ def ewa_panel(
     ``check_ewa``, a "use my function" switch draws its result as the
     corrected line; until then a one-line note says what to finish.
     """
+    check_range("beta", beta, 0.5, 0.999)
+    check_int("days", days, lo=1)
+    check_range("noise", noise, 0.0, None)
+    check_int("seed", seed, lo=0)
+    if yours is not None and not callable(yours):
+        raise TypeError(
+            f"yours must be None or your function, got {type(yours).__name__}"
+        )
     mine = YourFunction(
         yours,
         check_ewa,

@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import jax
 import numpy as np
 
-from dlcore._checks import check_choice, check_range
+from dlcore._checks import check_bool, check_choice, check_int, check_range
 from dlcore.demos import gradient_checking as fd
 from dlcore.demos.gradient_checking import BUG, GREAT, error_at, verdict
 from dlcore.live.panel import Panel, figure
@@ -39,6 +39,7 @@ def _bands(ax) -> None:
 def eps_panel(*, eps: float = 1e-7, seed: int = 0) -> Panel:
     """The ε slider (log scale, 1e-12 .. 1e-1) over the precomputed U-curves."""
     check_range("eps", eps, 1e-12, 1e-1)
+    check_int("seed", seed, lo=0)
     problem = fd.demo_problem(seed)
     curves = fd.eps_curves(problem)
     controls = {
@@ -179,6 +180,7 @@ def bug_panel(*, bug: str = "dW2 without 1/m", seed: int = 0) -> Panel:
     :func:`dlcore.demos.gradient_checking.mlp_grad`.
     """
     check_choice("bug", bug, fd.BUGS)
+    check_int("seed", seed, lo=0)
     problem = fd.demo_problem(seed)
     approx, table = fd.bug_table(problem, 1e-7)
     controls = {
@@ -215,6 +217,8 @@ def bug_panel(*, bug: str = "dW2 without 1/m", seed: int = 0) -> Panel:
 def dropout_panel(*, keep_prob: float = 0.8, fresh: bool = True, seed: int = 0):
     """keep_prob slider and a "new mask per evaluation" toggle; bars per block."""
     check_range("keep_prob", keep_prob, 0.5, 1.0)
+    check_bool("fresh", fresh)
+    check_int("seed", seed, lo=0)
     problem = fd.demo_problem(seed)
     blocks = list(problem.params)
     controls = {

@@ -26,13 +26,13 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import PowerNorm
 
 from dlcore import init
-from dlcore._checks import check_choice
+from dlcore._checks import check_choice, check_int, check_range
 from dlcore.demos import vanishing_exploding as depth
 from dlcore.demos.initialization import TRAIN_NET, distinct_rows, train_all_schemes
 from dlcore.live import viz
 from dlcore.live.controls import once_per_key
 from dlcore.live.panel import Panel, figure
-from dlcore.live.panels.vanishing import _set_log_ylim, light_log_axis, log_limits
+from dlcore.live.panels.vanishing import light_log_axis, log_limits, set_log_ylim
 
 __all__ = [
     "INIT_NET",
@@ -49,6 +49,7 @@ def init_panel(
 ) -> Panel:
     """Per-layer activation histograms and std(A[l]) right after initialisation."""
     check_choice("scheme", scheme, init.SCHEMES)
+    check_range("scale", scale, 0.1, 10.0)
     check_choice("activation", activation, VALUE_RANGE)
     L, n, bins = INIT_NET["num_layers"], INIT_NET["width"], INIT_NET["bins"]
     controls = {
@@ -157,8 +158,8 @@ def init_panel(
             parts.append(f"NaN/inf from layer {bad[0] + 1}")
         note.set_text("\n".join(parts))
         viz.update_nonfinite(std.marks, x, h.std, what="layer", log=True, name="std(A)")
-        std.line.set_data(x, viz._drawable(h.std, True))
-        full |= _set_log_ylim(ax_s, log_limits(h.std, ax_s.get_ylim()))
+        std.line.set_data(x, viz.drawable(h.std, True))
+        full |= set_log_ylim(ax_s, log_limits(h.std, ax_s.get_ylim()))
         sd = init.std(scheme, n, n, s)
         if sd > 0 and np.isfinite(h.std[0]) and h.std[0] > 0:
             t = depth.activation_theory(act, math.sqrt(n) * sd, L, h.std[0])
@@ -197,6 +198,7 @@ def init_panel(
 
 def training_panel(*, seed: int = 0, scheme: str = "constant", **overrides) -> Panel:
     """Loss per scheme (left) and the rows of W1 over training (right)."""
+    check_int("seed", seed, lo=0)
     check_choice("scheme", scheme, init.SCHEMES)
     res = train_all_schemes(seed, **overrides)
     T = res.loss.shape[1]
@@ -212,7 +214,7 @@ def training_panel(*, seed: int = 0, scheme: str = "constant", **overrides) -> P
     for k, name in enumerate(res.schemes):
         (ln,) = ax_l.plot(
             steps,
-            viz._drawable(res.loss[k], True),
+            viz.drawable(res.loss[k], True),
             label=name,
             color=f"C{k}",
             lw=1.0,
@@ -253,7 +255,7 @@ def training_panel(*, seed: int = 0, scheme: str = "constant", **overrides) -> P
         transform=ax_w.transAxes,
         va="top",
         fontsize="small",
-        bbox=viz._LABEL_BOX,
+        bbox=viz.LABEL_BOX,
     )
     ax_w.set(xlabel="W1[i, 0] (weight from x1)", ylabel="W1[i, 1] (weight from x2)")
     n1 = res.W1.shape[2]

@@ -27,6 +27,7 @@ import jax
 import matplotlib
 import numpy as np
 
+from dlcore._checks import check_array, check_finite, check_int, check_range
 from dlcore.demos.minibatch import (
     MinibatchRun,
     batch_sizes_for,
@@ -193,10 +194,25 @@ def minibatch_panel(
     (X, Y). The "new seed" button draws new shuffles and retrains them all
     (no compilation; ``panel.runs`` then holds the new runs).
     """
+    check_int("m", m, lo=2)
+    check_int("epochs", epochs, lo=1)
+    check_range("learning_rate", learning_rate, 0.0, None, lo_closed=False)
+    if batch_sizes is not None:
+        if isinstance(batch_sizes, (str, bytes)) or not hasattr(
+            batch_sizes, "__iter__"
+        ):
+            raise TypeError(
+                "batch_sizes must be None or a list of integers, got "
+                f"{type(batch_sizes).__name__}"
+            )
+        for b in batch_sizes:
+            check_int("batch_sizes", b, lo=1, hi=m)
+    check_array("w0", w0, shape=(2,))
+    check_finite("w0", w0)
+    check_int("seed", seed, lo=0)
+    check_int("data_seed", data_seed, lo=0)
     X, Y = make_data(m, data_seed)
     sizes = list(batch_sizes or batch_sizes_for(m))
-    if any(not 1 <= b <= m for b in sizes):
-        raise ValueError(f"batch sizes must be in [1, m = {m}], got {sizes}")
     w0 = np.asarray(w0, dtype=np.float64)
     cache = {}
 

@@ -252,6 +252,7 @@ def normalizing_panel(
         raise ValueError(f"unknown rule {rule!r}; choose one of: {', '.join(RULES)}")
     m = check_int("m", m, lo=3)
     num_steps = check_int("num_steps", num_steps, lo=1)
+    check_int("seed", seed, lo=0)
     lo, hi = (math.log10(v) for v in RATIO_RANGE)
     controls = {
         "ratio": widgets.FloatLogSlider(

@@ -16,10 +16,12 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import to_hex
 
+from dlcore._checks import check_choice, check_int
 from dlcore.demos.optimizers import (
     OPTIMIZERS,
     SURFACES,
     PathHyper,
+    Surface,
     contour_grids,
     optimizer_paths,
     your_adam_path,
@@ -198,7 +200,24 @@ def optimizer_panel(
     bias-corrected, same α, β1, β2, ε and decay) beside dlcore's Adam; until
     then a one-line note says what to finish.
     """
+    if surfaces is not None and (not isinstance(surfaces, dict) or not surfaces):
+        raise TypeError(
+            "surfaces must be None or a non-empty dict name -> Surface, got "
+            f"{type(surfaces).__name__}"
+        )
     surfaces = dict(surfaces or SURFACES)
+    for name, s in surfaces.items():
+        if not isinstance(s, Surface):
+            raise TypeError(
+                f"surfaces[{name!r}] must be a Surface, got {type(s).__name__}"
+            )
+    check_choice("surface", surface, surfaces)
+    check_int("num_steps", num_steps, lo=1)
+    check_int("grid_n", grid_n, lo=2)
+    if yours is not None and not callable(yours):
+        raise TypeError(
+            f"yours must be None or your function, got {type(yours).__name__}"
+        )
     family = tuple(surfaces.values())  # one compiled program for all of them
     mine = YourFunction(
         yours, check_adam_update, exercise="Adam", doing="to race your own Adam here"

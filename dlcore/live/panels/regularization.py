@@ -26,6 +26,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from dlcore import data
+from dlcore._checks import check_bool, check_choice, check_int, check_range
 from dlcore.demos import regularization
 from dlcore.demos.regularization import (
     HIST_EDGES,
@@ -80,6 +81,15 @@ def diagnosis_panel(
     examples and the axes frame are drawn over it, so moving the base error
     repaints the plane without a full redraw.
     """
+    check_range("emax", emax, 0.0, 1.0, lo_closed=False)
+    for name, v in (
+        ("base", base),
+        ("train_error", train_error),
+        ("dev_error", dev_error),
+    ):
+        check_range(name, v, 0.0, emax)
+    check_range("bias_tol", bias_tol, 0.0, 1.0)
+    check_range("variance_tol", variance_tol, 0.0, 1.0)
     n = 161
     g = np.linspace(0.0, emax, n)
     TR, DV = np.meshgrid(g, g)  # image row i = dev error g[i]
@@ -207,6 +217,15 @@ def regularization_panel(
     current λ ringed; right: the histogram of every weight (log counts), with
     the share of |w| < 0.01.
     """
+    check_int("seed", seed, lo=0)
+    check_choice("reg", reg, REGS)
+    check_range("lambd", lambd, 0.0, None)
+    check_range("keep_prob", keep_prob, 0.0, 1.0, lo_closed=False)
+    if grid is not None and not isinstance(grid, RegGrid):
+        raise TypeError(
+            f"grid must be None or a RegGrid from train_grid, got {type(grid).__name__}"
+        )
+    check_bool("progress", progress)
     if grid is None:
         bar = Progress(len(REGS) + 1, "training") if progress else None
         grid = train_grid(jax.random.key(seed), **grid_kw, progress=bar)
@@ -323,6 +342,13 @@ def early_stopping_panel(
     grey ring the lowest dev cost of the whole run. ``panel.run`` is the
     :class:`EarlyStoppingRun`.
     """
+    check_int("seed", seed, lo=0)
+    check_int("patience", patience, lo=1, hi=60)
+    if run is not None and not isinstance(run, EarlyStoppingRun):
+        raise TypeError(
+            "run must be None or an EarlyStoppingRun from train_early_stopping, "
+            f"got {type(run).__name__}"
+        )
     run = run if run is not None else train_early_stopping(jax.random.key(seed), **kw)
     n = run.steps.size
     fig, ax = figure(figsize=(8.4, 3.4))
@@ -395,6 +421,9 @@ def augmentation_panel(*, seed: int = 0, n_digits: int = 8, copies: int = 2) -> 
     new transformations. ``compute`` returns the (64, n_digits·(copies+1))
     images; ``panel.originals`` the digits.
     """
+    check_int("seed", seed, lo=0)
+    check_int("n_digits", n_digits, lo=1)
+    check_int("copies", copies, lo=0)
     X, y = data.load_digits()
     originals = np.asarray(X)[:, :n_digits]
     rows = copies + 1

@@ -22,6 +22,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from dlcore._checks import check_choice, check_int
 from dlcore.demos.hyperparameter_search import (
     SCALE_BINS,
     SCALES,
@@ -56,6 +57,9 @@ def grid_vs_random_panel(*, k: int = 5, k_max: int = 10, seed: int = 0) -> Panel
     best point/score of each and the number of distinct x values each tried.
     The random trials for k are the first k² of one fixed draw.
     """
+    k_max = check_int("k_max", k_max, lo=2)
+    check_int("k", k, lo=2, hi=k_max)
+    check_int("seed", seed, lo=0)
     results = grid_vs_random(jax.random.key(seed), k_max)
 
     fig, (ax, ax1) = figure(1, 2, figsize=(9.6, 4.0), width_ratios=[1.1, 1])
@@ -211,6 +215,11 @@ def sampling_scale_panel(
     one fixed draw of ``n_max`` samples are shown. ``compute`` returns the
     shares of each sampler's samples per bin and per decade.
     """
+    n_max = check_int("n_max", n_max, lo=100)
+    check_int("n", n, lo=100, hi=n_max)
+    if scale is not None:
+        check_choice("scale", scale, SCALES)
+    check_int("seed", seed, lo=0)
     scale = scale or next(iter(SCALES))
     samples = scale_samples(jax.random.key(seed), n_max)
 
@@ -346,6 +355,11 @@ def coarse_to_fine_panel(
     """The boxes of coarse-to-fine search on ``objective`` (minimised), both
     axes log; slider: how many rounds to show. ``panel.history`` is the list
     that :func:`dlcore.search.coarse_to_fine` returned (computed once)."""
+    if not callable(objective):
+        raise TypeError(f"objective must be callable, got {type(objective).__name__}")
+    check_int("n_trials", n_trials, lo=1)
+    check_int("n_rounds", n_rounds, lo=1)
+    check_int("seed", seed, lo=0)
     history, gx, gy, Z = coarse_to_fine_run(
         jax.random.key(seed),
         objective,

@@ -21,6 +21,7 @@ import jax
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from dlcore._checks import check_array, check_finite, check_int, check_range
 from dlcore.demos.softmax import (
     WORKED_Z,
     hardmax,
@@ -53,6 +54,16 @@ def temperature_panel(
     a "use my function" switch draws its probabilities as the bars (purple);
     until then a one-line note says what to finish.
     """
+    check_array("z", z, ndim=1)
+    check_finite("z", z)
+    if len(z) < 2:
+        raise ValueError(f"z must hold at least 2 logits, got {len(z)}")
+    check_range("T", T, 0.01, 100.0)
+    check_range("zmax", zmax, 0.0, None, lo_closed=False)
+    if yours is not None and not callable(yours):
+        raise TypeError(
+            f"yours must be None or your function, got {type(yours).__name__}"
+        )
     mine = YourFunction(
         yours,
         check_softmax,
@@ -188,6 +199,7 @@ def digits_panel(
 
     The returned panel has a ``digits`` attribute (a :class:`DigitsResult`).
     """
+    check_int("seed", seed, lo=0)
     res = train_digits(
         jax.random.key(seed),
         hidden=hidden,

@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 from matplotlib.ticker import LogLocator, NullLocator
 
-from dlcore._checks import check_choice
+from dlcore._checks import check_bool, check_choice, check_int, check_range, check_real
 from dlcore.demos import vanishing_exploding as deep
 from dlcore.demos import vanishing_exploding as depth
 from dlcore.demos.vanishing_exploding import (
@@ -59,6 +59,13 @@ def log_limits(values, current=None, *, pad: int = 1, room: int = 4):
     few moves fit again (they blit instead of re-laying-out the axes). None
     when nothing can be drawn and there is no current view.
     """
+    check_real("values", values)
+    if current is not None:
+        check_range("current", current, 0.0, None, lo_closed=False)
+        if np.shape(current) != (2,):
+            raise ValueError(f"current must be None or (low, high), got {current!r}")
+    check_int("pad", pad, lo=0)
+    check_int("room", room, lo=0)
     v = np.asarray(values, dtype=np.float64).ravel()
     v = v[np.isfinite(v) & (v > 0)]
     if v.size == 0:
@@ -79,7 +86,10 @@ def light_log_axis(ax, numticks: int = 6) -> None:
     ax.yaxis.set_minor_locator(NullLocator())
 
 
-def _set_log_ylim(ax, limits) -> bool:
+def set_log_ylim(ax, limits) -> bool:
+    """Set ``ax``'s y limits to ``limits`` (low, high) unless they are the
+    same already or None; True when they changed (the move needs a full
+    redraw, not a blit)."""
     if limits is None or np.allclose(ax.get_ylim(), limits, rtol=1e-9, atol=0):
         return False
     ax.set_ylim(*limits)
@@ -112,6 +122,8 @@ CHAIN_START = {"w": 1.2, "L": 60, "dtype": "float32"}
 
 def chain_panel(*, w: float = 1.2, L: int = 60, dtype: str = "float32") -> Panel:
     """ŷ = w^L x (x = 1), ∂ŷ/∂W[1] = w^{L-1} x and dŷ/dw = L w^{L-1} x vs depth."""
+    check_range("w", w, 0.5, 1.5)
+    check_int("L", L, lo=1, hi=MAX_CHAIN)
     check_choice("dtype", dtype, depth.CHAIN_DTYPES)
     controls = {
         "w": widgets.FloatSlider(w, min=0.5, max=1.5, step=0.01, description="w"),
@@ -229,7 +241,11 @@ def deep_net_panel(
     if unknown:
         raise ValueError(f"unknown size(s) {sorted(unknown)}; choose from {list(DEEP)}")
     cfg = {**DEEP, **sizes}
+    for name, v in sizes.items():
+        check_int(name, v, lo=2 if name == "m" else 1)
     Lmax = cfg["max_depth"]
+    check_int("depth_", depth_, lo=1, hi=Lmax)
+    check_range("scale", scale, 0.1, 10.0)
     controls = {
         "activation": widgets.Dropdown(
             options=list(depth.DEEP_ACTIVATIONS), value=activation, description="g"
@@ -337,9 +353,9 @@ def deep_net_panel(
             full = True
         gm, glo, ghi, sm, slo, shi = deep_stats_summary(st, L)
         xs = x[:L]
-        grad.line.set_data(xs, viz._drawable(gm, True))
+        grad.line.set_data(xs, viz.drawable(gm, True))
         viz.update_nonfinite(grad.marks, xs, gm, what="layer", log=True, name="‖dW‖")
-        act.line.set_data(xs, viz._drawable(sm, True))
+        act.line.set_data(xs, viz.drawable(sm, True))
         viz.update_nonfinite(act.marks, xs, sm, what="layer", log=True, name="std(A)")
         tg = None
         if np.isfinite(gm[-1]) and gm[-1] > 0:
@@ -349,7 +365,7 @@ def deep_net_panel(
             ta = depth.activation_theory(act_name, s, L, sm[0])
         lim_g = log_limits(np.concatenate([glo, ghi, gm]), ax_g.get_ylim())
         lim_a = log_limits(np.concatenate([slo, shi, sm]), ax_a.get_ylim())
-        full |= _set_log_ylim(ax_g, lim_g) | _set_log_ylim(ax_a, lim_a)
+        full |= set_log_ylim(ax_g, lim_g) | set_log_ylim(ax_a, lim_a)
         theory_g.set_data(
             xs, np.full(L, np.nan) if tg is None else np.clip(tg, *ax_g.get_ylim())
         )
@@ -420,6 +436,9 @@ def clipping_panel(
     *, clip: bool = True, threshold: float = 1.0, learning_rate: float = 0.01
 ) -> Panel:
     """GD on J = ½(w_10 ⋯ w_1 − 1)² from w_l ≈ 1.4: unclipped it blows up."""
+    check_bool("clip", clip)
+    check_range("threshold", threshold, 0.01, 100.0)
+    check_range("learning_rate", learning_rate, 1e-4, 0.1)
     controls = {
         "clip": widgets.ToggleButton(clip, description="gradient clipping"),
         "mode": widgets.Dropdown(

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from matplotlib.axes import Axes
+
+from dlcore._checks import check_array, check_int, check_range
 
 __all__ = ["SearchScatter", "plot_search_results"]
 
@@ -40,6 +43,15 @@ def plot_search_results(
         ValueError: the arrays differ in length, ``best`` is out of range or
             ``beta1_range`` is not 0 <= low < high < 1.
     """
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    check_array("alphas", alphas, ndim=1)
+    check_range("alphas", alphas, 0.0, None, lo_closed=False)
+    check_array("dev_error", dev_error, ndim=1)
+    check_array("beta1s", beta1s, ndim=1)
+    check_int("best", best)
+    check_array("beta1_range", beta1_range, shape=(2,))
+    check_range("beta1_range", beta1_range, 0.0, 1.0, hi_closed=False)
     alphas, dev_error, beta1s = (
         np.asarray(a, float) for a in (alphas, dev_error, beta1s)
     )

@@ -7,10 +7,26 @@ these functions, and the figure is shown inline.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
 
 from dlcore import ewa
+from dlcore._checks import check_array, check_int, check_range
 
 __all__ = ["plot_distance_to_minimum", "plot_smoothed_costs"]
+
+
+def _check_runs(ax, name: str, runs) -> None:
+    """``ax`` an Axes; ``runs`` a non-empty dict label -> 1-D real array."""
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    if not isinstance(runs, dict):
+        raise TypeError(
+            f"{name} must be a dict label -> 1-D array, got {type(runs).__name__}"
+        )
+    if not runs:
+        raise ValueError(f"{name} must hold at least one run, got an empty dict")
+    for label, values in runs.items():
+        check_array(f"{name}[{label!r}]", values, ndim=1)
 
 
 def plot_smoothed_costs(ax, losses: dict, beta: float = 0.98) -> list:
@@ -27,8 +43,8 @@ def plot_smoothed_costs(ax, losses: dict, beta: float = 0.98) -> list:
     Raises:
         ValueError: ``losses`` is empty, or β is outside [0, 1).
     """
-    if not losses:
-        raise ValueError("losses must hold at least one run, got an empty dict")
+    _check_runs(ax, "losses", losses)
+    check_range("beta", beta, 0.0, 1.0, hi_closed=False)
     lines = []
     for label, loss in losses.items():
         smooth = np.asarray(ewa.ewa(np.asarray(loss), beta))
@@ -52,10 +68,8 @@ def plot_distance_to_minimum(ax, distances: dict, steps_per_epoch: int) -> list:
     Raises:
         ValueError: ``distances`` is empty or ``steps_per_epoch`` < 1.
     """
-    if not distances:
-        raise ValueError("distances must hold at least one run, got an empty dict")
-    if steps_per_epoch < 1:
-        raise ValueError(f"steps_per_epoch must be >= 1, got {steps_per_epoch}")
+    _check_runs(ax, "distances", distances)
+    check_int("steps_per_epoch", steps_per_epoch, lo=1)
     lines = []
     for label, d in distances.items():
         d = np.asarray(d)
