@@ -27,9 +27,10 @@ busy/idle messages, which every widget message costs (ipykernel publishes
 them; dlcore leaves them alone), measured here so their cost is known.
 
 Both server variants (``--servers``: Jupyter Server's default connection,
-Nagle on, and ``dlcore.live.server.NoDelayKernelConnection``) run at the same
-time, each in its own tab of one Chromium, and the presses alternate between them in
-rounds, so a burst of load falls on both.
+Nagle on, and ``nodelay_connection.NoDelayKernelConnection`` next to this
+file, TCP_NODELAY set) run at the same time, each in its own tab of one
+Chromium, and the presses alternate between them in rounds, so a burst of
+load falls on both.
 
     python benchmarks/bench_path.py                 # EWA and optimizers, ~4 min
     python benchmarks/bench_path.py --presses 40 --device-scale-factor 2
@@ -128,8 +129,8 @@ TRACE_JS = r"""
 _CONNECTION = "--ServerApp.kernel_websocket_connection_class="
 SERVERS = {  # name: (what it is, server command-line arguments)
     "nodelay": (
-        "dlcore.live.server.NoDelayKernelConnection, TCP_NODELAY",
-        (_CONNECTION + "dlcore.live.server.NoDelayKernelConnection",),
+        "benchmarks/nodelay_connection.py, TCP_NODELAY",
+        (_CONNECTION + "nodelay_connection.NoDelayKernelConnection",),
     ),
     "default": (
         "Jupyter Server's ZMQChannelsWebsocketConnection, Nagle on",
@@ -322,6 +323,10 @@ def main(argv=None) -> int:
     )
     args = ap.parse_args(argv)
     os.environ.setdefault("DLCORE_COMPILE_CACHE", "off")
+    here = str(Path(__file__).resolve().parent)  # nodelay_connection for the server
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [here, *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
     head = benchlib.header(
         "One slider move, stage by stage (JupyterLab + Chromium)",
         ("jupyterlab", "ipywidgets", "ipykernel", "jupyter_server", "anywidget"),

@@ -328,9 +328,13 @@ def check_model(
     Pass your own ``backward`` to check it (a notebook plants a bug this way).
     ``X``, ``Y`` and ``params`` are cast to float64 inside the check.
 
-    With dropout in ``config`` a fixed ``key`` (default ``jax.random.key(0)``)
-    is used for every evaluation; a :class:`DropoutWarning` still reminds you
-    to check with keep_prob = 1.
+    With dropout in ``config``, pass ``key``: its one mask is used for every
+    evaluation, and a :class:`DropoutWarning` still reminds you to check
+    with keep_prob = 1.
+
+    Raises:
+        ValueError: dropout in ``config`` and no ``key`` (randomness is never
+            drawn from a hidden default key).
     """
     from dlcore import model
 
@@ -348,7 +352,10 @@ def check_model(
         check_key("key", key)
     backward = model.backward if backward is None else backward
     if key is None and config.uses_dropout:
-        key = jax.random.key(0)
+        raise ValueError(
+            "config uses dropout (keep_prob < 1): pass key=jax.random.key(...), "
+            "whose one mask is used for every evaluation of J"
+        )
 
     def data(p):
         dtype = p["W1"].dtype

@@ -1322,6 +1322,12 @@ VANISHING_EXPLODING = [
         ["scale", "NaN"],
     ),
     (
+        "gradient_theory-mean_field-str",
+        lambda: ve.gradient_theory("sigmoid", 1.0, 3, 1.0, mean_field="yes"),
+        TypeError,
+        ["mean_field"],
+    ),
+    (
         "init_weights-scheme",
         lambda: ve.init_weights(KEY, "kaiming", 1.0, 2, 3),
         ValueError,

@@ -269,6 +269,25 @@ def test_gains_are_the_expectations_they_claim():
     assert depth.SLOPE_GAIN["sigmoid"] == 0.25**2
 
 
+@pytest.mark.parametrize("scale", [0.5, 1.0, 3.0, 10.0])
+def test_the_mean_field_sigmoid_line_follows_the_measured_gradients(scale):
+    """The line the panel draws (mean_field=True) against jax.grad's ‖dW[l]‖:
+    within 6% per layer back at every scale, where the bound s/4 is far off
+    at large s (it predicts growth at s = 10)."""
+    L = 12
+    st = depth.deep_mlp_stats(jax.random.key(3), scale, L, activation="sigmoid")
+    norms = np.asarray(st.grad_norm, np.float64)[:, :L]  # (seeds, L)
+    measured = np.exp(np.log(norms).mean(axis=0))
+    line = depth.gradient_theory("sigmoid", scale, L, measured[-1], mean_field=True)
+    per_layer = (line[0] / measured[0]) ** (1 / (L - 1))
+    assert abs(per_layer - 1) < 0.06
+    bound = depth.gradient_theory("sigmoid", scale, L, measured[-1])
+    if scale == 10.0:  # s/4 = 2.5: the bound has ‖dW[1]‖ grow ~2.5^11 times
+        assert bound[0] > 1e3 * measured[0]
+    relu = depth.gradient_theory("relu", scale, 4, 2.0, mean_field=True)
+    np.testing.assert_allclose(relu, depth.gradient_theory("relu", scale, 4, 2.0))
+
+
 def test_factors_and_theory_curves():
     assert depth.forward_factor("relu", 2**0.5) == pytest.approx(1.0)
     assert depth.forward_factor("tanh", 0.5) == pytest.approx(0.5)

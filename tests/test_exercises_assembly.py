@@ -39,7 +39,7 @@ REG_FUNCTIONS = {
 
 @pytest.fixture(scope="module")
 def moons():
-    return ex.regularization_data()
+    return ex.regularization_data(jax.random.key(0))
 
 
 def _train(moons, functions, **kwargs):

@@ -415,3 +415,15 @@ def test_check_model_one_call():
 
     bad = dl.gradcheck.check_model(params, X, Y, cfg, backward=no_penalty)
     assert not bad.passed and bad.worst.startswith("W")
+
+
+def test_check_model_with_dropout_needs_an_explicit_key():
+    from dlcore.model import MLPConfig
+
+    cfg = MLPConfig((3, 5, 1), dropout=True, keep_prob=0.8)
+    params, X, Y = _model_problem(cfg)
+    with pytest.raises(ValueError, match="key"):
+        dl.gradcheck.check_model(params, X, Y, cfg)
+    with pytest.warns(DropoutWarning):
+        report = dl.gradcheck.check_model(params, X, Y, cfg, key=jax.random.key(2))
+    assert report.passed  # one fixed mask: J is a smooth function of θ

@@ -138,6 +138,8 @@ def test_deep_panel_draws_the_geometric_mean_of_jax_grad(panels, activation, sca
     # the dashed theory line is anchored at the last layer
     theory = ax_g.lines[4].get_ydata()
     ratio = depth.backward_factor(activation, s) / depth.forward_factor(activation, s)
+    if activation == "sigmoid":  # the actual gain, not the bound s/4
+        ratio = depth.sigmoid_mean_field(s)[1]
     np.testing.assert_allclose(
         theory, np.clip(geo[-1] * ratio ** np.arange(L - 1, -1, -1.0), lo, hi),
         rtol=5e-4,
@@ -156,7 +158,8 @@ def test_deep_panel_names_the_overflowing_layer(panels):
     panel.set(activation="sigmoid", scale=1.0, depth=20)
     texts = shown_text(panel)
     assert "overflow" not in texts
-    assert "× 0.25 per layer back" in texts
+    gain = depth.sigmoid_mean_field(1.0)[1]  # about 0.236, below the bound 1/4
+    assert f"× {gain:.3g} per layer back" in texts and "s/4 = 0.25" in texts
 
 
 # --- clipping ---------------------------------------------------------------------

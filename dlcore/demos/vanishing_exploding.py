@@ -512,18 +512,34 @@ def backward_factor(activation: str, scale: float) -> float:
     return math.sqrt(scale**2 * SLOPE_GAIN[activation])
 
 
-def gradient_theory(activation: str, scale: float, num_layers: int, anchor: float):
+def gradient_theory(
+    activation: str,
+    scale: float,
+    num_layers: int,
+    anchor: float,
+    *,
+    mean_field: bool = False,
+):
     """Predicted ‖dW[l]‖ for l = 1..L, anchored at ``anchor`` = ‖dW[L]‖.
 
     ‖dW[l]‖ ≈ ‖dZ[l]‖·‖A[l-1]‖/m, so one layer back multiplies it by B/F
     (:func:`backward_factor` / :func:`forward_factor`): 1 for relu and
     small-signal tanh (the scale s cancels), s/4 for sigmoid, i.e. the
     (1/4)^(L-l) of the lecture at s = 1. For sigmoid s/4 is an upper bound
-    (σ' ≤ 1/4); :func:`sigmoid_mean_field` gives the actual gain.
+    (σ' ≤ 1/4); with ``mean_field=True`` the sigmoid line uses the actual
+    gain of :func:`sigmoid_mean_field` instead (other activations are
+    unchanged).
+
+    Raises:
+        ValueError, TypeError: a bad activation, scale, num_layers or anchor,
+            or a ``mean_field`` that is not a bool.
     """
     num_layers = check_int("num_layers", num_layers, lo=1)
     check_range("anchor", anchor)
+    mean_field = check_bool("mean_field", mean_field)
     ratio = backward_factor(activation, scale) / forward_factor(activation, scale)
+    if mean_field and activation == "sigmoid" and scale > 0:
+        ratio = sigmoid_mean_field(scale)[1]
     return anchor * ratio ** np.arange(num_layers - 1, -1, -1, dtype=np.float64)
 
 

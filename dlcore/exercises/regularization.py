@@ -472,15 +472,14 @@ class RegularizedTraining(NamedTuple):
     not_done: tuple
 
 
-def regularization_data(key=None):
+def regularization_data(key):
     """The moons of this exercise: a small noisy training set and a dev set.
 
     Returns ``(X_train, Y_train, X_dev, Y_dev)``: 100 training and 600 dev
-    examples of ``dlcore.data.make_moons`` with noise 0.25, X of shape (2, m)
-    and Y of shape (1, m). The same key (default ``jax.random.key(0)``)
-    gives the same sets.
+    examples of ``dlcore.data.make_moons(key, ...)`` with noise 0.25, X of
+    shape (2, m) and Y of shape (1, m). The same key gives the same sets (the
+    notebook uses ``jax.random.key(0)``).
     """
-    key = jax.random.key(0) if key is None else key
     X, Y = _data.make_moons(key, m=700, noise=0.25)
     X, Y = np.asarray(X, np.float32), np.asarray(Y, np.float32)
     return X[:, :100], Y[:, :100], X[:, 100:], Y[:, 100:]

@@ -359,7 +359,7 @@ def deep_net_panel(
         viz.update_nonfinite(act.marks, xs, sm, what="layer", log=True, name="std(A)")
         tg = None
         if np.isfinite(gm[-1]) and gm[-1] > 0:
-            tg = depth.gradient_theory(act_name, s, L, gm[-1])
+            tg = depth.gradient_theory(act_name, s, L, gm[-1], mean_field=True)
         ta = None
         if np.isfinite(sm[0]) and sm[0] > 0:
             ta = depth.activation_theory(act_name, s, L, sm[0])
@@ -391,10 +391,10 @@ def deep_net_panel(
         ratio = depth.backward_factor(act_name, s) / depth.forward_factor(act_name, s)
         fg = depth.FORWARD_GAIN[act_name]
         if fg is None:
-            gain = depth.sigmoid_mean_field(s)[1]
+            ratio = depth.sigmoid_mean_field(s)[1]
             note = (
-                "sigmoid: mean ½, no power law; for ‖dW‖ the dashed s/4 is a "
-                f"bound (mean-field × {gain:.3g})"
+                "sigmoid: mean ½, no power law; for ‖dW‖ the dashed line is the "
+                f"mean-field gain (the notes' s/4 = {s / 4:.3g} is only a bound)"
             )
         else:
             note = f"× (s²·{fg:g})<sup>½</sup> = {math.sqrt(s * s * fg):.3g} per layer"
