@@ -86,7 +86,7 @@ def dense_backward(dZ, A_prev, W):
 
 
 # -------------------------------------------------------------- dropout ----
-def dropout_forward(a, keep_prob, *, key=None, train: bool = True):
+def dropout_forward(a, keep_prob, key=None, *, train: bool = True):
     """Inverted dropout.
 
     In training: ``mask = U(0, 1) < keep_prob`` (same shape as ``a``), then
@@ -95,7 +95,9 @@ def dropout_forward(a, keep_prob, *, key=None, train: bool = True):
     needs rescaling at test time. With ``train=False`` it is the identity and
     the mask is all ones.
 
-    ``keep_prob`` in (0, 1] may be a traced value (a slider).
+    ``keep_prob`` in (0, 1] may be a traced value (a slider). ``key``, the
+    PRNG key of the mask, is required in training, by position (as notebook
+    04's exercise ``dropout_forward(A, keep_prob, key)``) or by name.
     Returns ``(y, mask)``; ``mask`` has the dtype of ``a``.
     """
     a = jnp.asarray(check_real("a", a))

@@ -59,6 +59,14 @@ def test_dropout_requires_key_in_training():
         Ly.dropout_forward(jnp.ones((2, 2)), 0.5)
 
 
+def test_dropout_takes_the_key_by_position_like_the_exercise():
+    """Notebook 04's exercise calls dropout_forward(A, keep_prob, key)."""
+    A, key = jnp.arange(12.0).reshape(3, 4), jax.random.key(4)
+    y_pos, mask_pos = Ly.dropout_forward(A, 0.7, key)
+    y_kw, mask_kw = Ly.dropout_forward(A, 0.7, key=key)
+    assert (y_pos == y_kw).all() and (mask_pos == mask_kw).all()
+
+
 # ------------------------------------------------------------ batch norm ---
 def _bn_numpy(z, gamma, beta, mean, var, eps, mom):
     """Independent float64 reference of train-mode BN."""
