@@ -620,23 +620,36 @@ def unpack(value, names: tuple[str, ...], fn_name: str):
     return tuple(value)
 
 
+def numerical_gradient(f, theta, eps: float, mode: str) -> np.ndarray:
+    """Finite differences of ``f`` at a flat θ (n,): ``"two"``-sided
+    (f(θ + ε e_i) − f(θ − ε e_i)) / 2ε, ``"one"``-sided (f(θ + ε e_i) − f(θ)) / ε,
+    or ``"all"``: one two-sided difference along (1, ..., 1), repeated n times."""
+    n = theta.size
+    out = np.empty(n)
+    if mode == "all":
+        ones = np.ones(n)
+        return np.full(n, (f(theta + eps * ones) - f(theta - eps * ones)) / (2 * eps))
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = eps
+        if mode == "two":
+            out[i] = (f(theta + e) - f(theta - e)) / (2 * eps)
+        else:
+            out[i] = (f(theta + e) - f(theta)) / eps
+    return out
+
+
+def relative_gap(a, b) -> float:
+    """‖a − b‖₂ / (‖a‖₂ + ‖b‖₂), the gradient check's relative error."""
+    return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
+
+
 def reference_grad_check(J, theta, dtheta, eps: float) -> float:
-    """The checkers' oracle for a gradient check, in float64::
-
-        dθ_approx[i] = (J(θ + ε e_i) − J(θ − ε e_i)) / (2ε)
-        error = ‖dθ_approx − dθ‖₂ / (‖dθ_approx‖₂ + ‖dθ‖₂)
-
-    ``J`` takes a flat float64 θ (n,) and returns a float; ``dtheta`` is (n,).
-    """
-    theta = np.asarray(theta, np.float64)
-    approx = np.empty(theta.size)
-    for i in range(theta.size):
-        step = np.zeros(theta.size)
-        step[i] = eps
-        approx[i] = (J(theta + step) - J(theta - step)) / (2 * eps)
-    dtheta = np.asarray(dtheta, np.float64)
-    diff = np.linalg.norm(approx - dtheta)
-    return float(diff / (np.linalg.norm(approx) + np.linalg.norm(dtheta)))
+    """The checkers' oracle for a gradient check, in float64: the relative
+    gap between two-sided differences of ``J`` (which takes a flat float64
+    θ (n,) and returns a float) and ``dtheta`` (n,)."""
+    approx = numerical_gradient(J, np.asarray(theta, np.float64), eps, "two")
+    return relative_gap(approx, dtheta)
 
 
 def max_abs(a) -> float:

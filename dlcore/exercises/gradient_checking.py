@@ -14,7 +14,9 @@ from dlcore.exercises._harness import (
     Failure,
     as_scalar,
     named_mistake,
+    numerical_gradient,
     reference_grad_check,
+    relative_gap,
     require_argument_used,
 )
 
@@ -41,26 +43,6 @@ class _Cost:
                 f"got shape {arr.shape}"
             )
         return float(self.f(arr))
-
-
-def _numerical(f, theta, eps, mode):
-    n = theta.size
-    out = np.empty(n)
-    if mode == "all":
-        ones = np.ones(n)
-        return np.full(n, (f(theta + eps * ones) - f(theta - eps * ones)) / (2 * eps))
-    for i in range(n):
-        e = np.zeros(n)
-        e[i] = eps
-        if mode == "two":
-            out[i] = (f(theta + e) - f(theta - e)) / (2 * eps)
-        else:
-            out[i] = (f(theta + e) - f(theta)) / eps
-    return out
-
-
-def _rel(a, b):
-    return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
 
 
 _LARGE_EPS = 0.05
@@ -133,11 +115,11 @@ def _grad_check_cases():
 
     out = []
     for kind, f, theta, dtheta, eps in cases:
-        a2 = _numerical(f, theta, eps, "two")
-        fixed_eps = _rel(_numerical(f, theta, 1e-7, "two"), dtheta)
-        ref = _rel(a2, dtheta)
-        a1 = _numerical(f, theta, eps, "one")
-        all_at_once = _numerical(f, theta, eps, "all")
+        a2 = numerical_gradient(f, theta, eps, "two")
+        fixed_eps = relative_gap(numerical_gradient(f, theta, 1e-7, "two"), dtheta)
+        ref = relative_gap(a2, dtheta)
+        a1 = numerical_gradient(f, theta, eps, "one")
+        all_at_once = numerical_gradient(f, theta, eps, "all")
         norm = np.linalg.norm
         d = dtheta
         variants = [
@@ -150,7 +132,7 @@ def _grad_check_cases():
                 "used a one-sided difference (J(θ + ε) − J(θ))/ε; the two-sided "
                 "(J(θ + ε) − J(θ − ε))/(2ε) is far more accurate (error O(ε²) "
                 "instead of O(ε))",
-                _rel(a1, d),
+                relative_gap(a1, d),
             ),
             (
                 "returned ‖dθ_approx − dθ‖ without dividing by "
@@ -160,25 +142,25 @@ def _grad_check_cases():
             (
                 "dθ_approx is double the difference quotient (divided by ε "
                 "instead of 2ε)",
-                _rel(2 * a2, d),
+                relative_gap(2 * a2, d),
             ),
             (
                 "dθ_approx is half the difference quotient (divided by 4ε, or "
                 "by 2ε twice)",
-                _rel(a2 / 2, d),
+                relative_gap(a2 / 2, d),
             ),
             (
                 "used ε² in the denominator: the difference quotient divides by 2ε",
-                _rel(a2 / eps, d),
+                relative_gap(a2 / eps, d),
             ),
             (
                 "used ε² in the denominator: the difference quotient divides by 2ε",
-                _rel(2 * a2 / eps, d),
+                relative_gap(2 * a2 / eps, d),
             ),
             (
                 "perturbed every component of θ at once: perturb one θ_i at a "
                 "time (θ + ε·e_i)",
-                _rel(all_at_once, d),
+                relative_gap(all_at_once, d),
             ),
             (
                 "the denominator is ‖dθ_approx‖ + ‖dθ‖, not ‖dθ_approx + dθ‖",
@@ -207,7 +189,7 @@ def _grad_check_cases():
                 "theta": theta,
                 "dtheta": d,
                 "eps": eps,
-                "ref": _rel(a2, d),
+                "ref": relative_gap(a2, d),
                 "variants": variants,
             }
         )
