@@ -59,16 +59,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib
-from benchlib import ROOT, LabPage, fmt, pct
+from benchlib import PANELS, ROOT, TIMINGS_CODE, LabPage, fmt, pct
 from harness import ChromiumBrowser, LabServer
 
 SHIPPED_COMMIT = "74e13bd"
 SHIPPED_NAME = "dlcore_shipped"
 
-PANELS = {  # name: (module, factory, notebook it comes from)
-    "ewa": ("ewa", "ewa_panel", "07 EWA"),
-    "optimizers": ("optimizers", "optimizer_panel", "08 optimizers"),
-}
 
 _IMPORT = re.compile(r"(?m)^(\s*)(from|import)\s+dlcore\b")
 
@@ -102,12 +98,7 @@ def notebooks(shipped_dir: Path, module: str, factory: str) -> dict[str, dict]:
         f"panel = {factory}()\npanel",
         benchlib.BARE_CELL,
     )
-    b = benchlib.notebook(
-        f"%matplotlib inline\nfrom dlcore.live.panels.{module} import {factory}",
-        f"panel = {factory}()\npanel",
-        benchlib.BARE_CELL,
-    )
-    return {"A": a, "B": b}
+    return {"A": a, "B": benchlib.panel_notebook(module, factory)}
 
 
 # What each kernel has loaded, and whose text drawing matplotlib's Agg
@@ -118,12 +109,6 @@ from matplotlib.backends.backend_agg import RendererAgg as _R
 print("dlcore loaded:", "dlcore" in _s.modules,
       "| dlcore_shipped loaded:", "dlcore_shipped" in _s.modules,
       "| RendererAgg.draw_text from:", _i.getmodule(_R.draw_text).__name__)
-"""
-
-TIMINGS_CODE = """\
-import numpy as _np
-_t = _np.array(list(panel.timings)[1:], float)
-print(len(_t), *(_np.median(_t, axis=0) if len(_t) else [float("nan")] * 2))
 """
 
 

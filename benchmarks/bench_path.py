@@ -51,13 +51,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib
-from benchlib import ROOT, LabPage, fmt, pct
+from benchlib import PANELS, ROOT, TIMINGS_CODE, LabPage, fmt, pct
 from harness import ChromiumBrowser, LabServer
-
-PANELS = {  # name: (module, factory, notebook)
-    "ewa": ("ewa", "ewa_panel", "07 EWA"),
-    "optimizers": ("optimizers", "optimizer_panel", "08 optimizers"),
-}
 
 # Installed before benchlib's probes, so theirs wrap this one.
 TRACE_JS = r"""
@@ -140,20 +135,6 @@ SERVERS = {  # name: (what it is, server command-line arguments)
         ),
     ),
 }
-
-TIMINGS_CODE = """\
-import numpy as _np
-_t = _np.array(list(panel.timings)[1:], float)
-print(len(_t), *(_np.median(_t, axis=0) if len(_t) else [float("nan")] * 2))
-"""
-
-
-def notebook(module: str, factory: str) -> dict:
-    return benchlib.notebook(
-        f"%matplotlib inline\nfrom dlcore.live.panels.{module} import {factory}",
-        f"panel = {factory}()\npanel",
-        benchlib.BARE_CELL,
-    )
 
 
 def stages(trace: dict, probe: dict) -> dict | None:
@@ -286,7 +267,9 @@ def run_panel(pages: dict, key: str, args) -> dict:
 def run(args) -> dict:
     """Every server variant of ``args.servers`` started together, each shown
     in its own tab of one Chromium; ``{server: lines}``."""
-    extra = {f"path/{k}.ipynb": notebook(*PANELS[k][:2]) for k in args.panels}
+    extra = {
+        f"path/{k}.ipynb": benchlib.panel_notebook(*PANELS[k][:2]) for k in args.panels
+    }
     out = {name: [] for name in args.servers}
     with contextlib.ExitStack() as stack:
         browser = stack.enter_context(

@@ -147,6 +147,31 @@ def notebook(*cells: str) -> dict:
     }
 
 
+def panel_notebook(module: str, factory: str) -> dict:
+    """``panel = factory()`` of ``dlcore.live.panels.<module>``, shown, then
+    the bare round trip (:data:`BARE_CELL`)."""
+    return notebook(
+        f"%matplotlib inline\nfrom dlcore.live.panels.{module} import {factory}",
+        f"panel = {factory}()\npanel",
+        BARE_CELL,
+    )
+
+
+# The panels the A/B and stage benchmarks measure: name -> (module of
+# dlcore.live.panels, factory, the notebook it comes from).
+PANELS = {
+    "ewa": ("ewa", "ewa_panel", "07 EWA"),
+    "optimizers": ("optimizers", "optimizer_panel", "08 optimizers"),
+}
+
+# Run in a notebook's kernel: renders, then p50 compute and draw ms of
+# ``panel.timings`` (the first render left out).
+TIMINGS_CODE = """\
+import numpy as _np
+_t = _np.array(list(panel.timings)[1:], float)
+print(len(_t), *(_np.median(_t, axis=0) if len(_t) else [float("nan")] * 2))
+"""
+
 # A label whose text follows an IntSlider: slider -> kernel -> label painted.
 BARE_CELL = """\
 import ipywidgets as widgets
