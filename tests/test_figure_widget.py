@@ -12,6 +12,7 @@ import zlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from page_model import apply_change, page_pixels, whole_pixels
 from PIL import Image
 
 from dlcore.live import figure as F
@@ -36,25 +37,7 @@ class Page:
 
     def last_pixels(self):
         """The canvas after every frame so far, painted as figure.js does."""
-        canvas, seq = None, -1
-        for content, data in self.frames():
-            part = decode(content, data)
-            if content["base"] == -1:
-                canvas = part.copy()
-            else:
-                assert content["base"] == seq, "a rectangle on a frame not shown"
-                x, y = content["x"], content["y"]
-                canvas[y : y + part.shape[0], x : x + part.shape[1]] = part
-            seq = content["seq"]
-        return canvas
-
-
-def decode(content, data) -> np.ndarray:
-    """The frame's pixels: the whole frame, or its rectangle (w x h)."""
-    if content["encoding"] == "png":
-        return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
-    raw = zlib.decompress(data)
-    return np.frombuffer(raw, np.uint8).reshape(content["h"], content["w"], 4)
+        return page_pixels(self.frames())
 
 
 def buffer(fig) -> np.ndarray:
@@ -170,7 +153,7 @@ def test_png_frames_for_a_page_without_decompression_stream(scene, monkeypatch):
     page.say(type="hello", ratio=1, encoding="png")
     content, data = page.frames()[-1]
     assert content["encoding"] == "png" and data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert np.array_equal(decode(content, data), buffer(fig))
+    assert np.array_equal(whole_pixels(content, data), buffer(fig))
 
 
 def test_untrusted_ratio_falls_back_to_1_and_is_clamped(scene, monkeypatch):
@@ -312,7 +295,7 @@ def test_the_snapshot_waits_until_the_frames_stop(scene, monkeypatch):
     assert np.array_equal(png, buffer(fig))
 
 
-def test_after_the_first_frame_only_the_changed_rectangle_is_sent(scene, monkeypatch):
+def test_after_the_first_frame_only_the_changed_pixels_are_sent(scene, monkeypatch):
     fig, _, _, line, x = scene
     widget = FigureWidget(fig, animated=[line])
     page = Page(widget, monkeypatch)
@@ -322,7 +305,7 @@ def test_after_the_first_frame_only_the_changed_rectangle_is_sent(scene, monkeyp
     before = buffer(fig)
     line.set_ydata(0.5 * x)
     widget.render()
-    content, data = page.frames()[-1]
+    content, _ = page.frames()[-1]
     after = buffer(fig)
     changed = np.argwhere((before != after).any(axis=2))  # (row, col) pairs
     (y0, x0), (y1, x1) = changed.min(axis=0), changed.max(axis=0) + 1
@@ -333,8 +316,25 @@ def test_after_the_first_frame_only_the_changed_rectangle_is_sent(scene, monkeyp
         x1 - x0,
         y1 - y0,
     )
-    assert content["w"] * content["h"] < 300 * 150  # only the left axes moved
+    assert content["pixels"] == len(changed)  # only those, not the rectangle
+    assert content["pixels"] < content["w"] * content["h"]
     assert np.array_equal(page.last_pixels(), after)
+
+
+def test_a_render_that_changes_nothing_sends_an_empty_change(scene, monkeypatch):
+    fig, _, _, line, _ = scene
+    widget = FigureWidget(fig, animated=[line])
+    page = Page(widget, monkeypatch)
+    page.say(type="hello", ratio=1)
+    widget.render()
+    content, data = page.frames()[-1]
+    assert (content["w"], content["h"], content["runs"], content["pixels"]) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    assert content["base"] >= 0 and np.array_equal(page.last_pixels(), buffer(fig))
 
 
 def test_hello_refresh_and_a_new_ratio_send_whole_frames(scene, monkeypatch):
@@ -357,12 +357,27 @@ def test_hello_refresh_and_a_new_ratio_send_whole_frames(scene, monkeypatch):
     assert np.array_equal(page.last_pixels(), buffer(fig))
 
 
-def test_changed_box_of_equal_frames_one_pixel_and_other_shapes():
+def test_changed_pixels_rebuild_the_new_frame_from_the_old():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        h, w = rng.integers(1, 9, size=2)
+        old = rng.integers(0, 3, size=(h, w, 4)).astype(np.uint8)
+        new = old.copy()
+        mask = rng.random((h, w)) < rng.random()  # from none to all pixels
+        new[mask, rng.integers(0, 4)] += 1  # one channel of each is enough
+        (y0, y1, x0, x1), runs, pixels = F.changed_pixels(old, new)
+        assert runs.dtype == np.uint32 and len(pixels) == mask.sum()
+        content = {"y": y0, "width": w, "runs": runs.size // 2, "pixels": len(pixels)}
+        payload = zlib.compress(runs.astype("<u4").tobytes() + pixels.tobytes())
+        assert np.array_equal(apply_change(old, content, payload), new)
+        if mask.any():
+            rows, cols = np.nonzero(mask)
+            assert (y0, y1) == (rows.min(), rows.max() + 1)
+            assert (x0, x1) == (cols.min(), cols.max() + 1)
+        else:
+            assert (y0, y1, x0, x1) == (0, 0, 0, 0) and runs.size == 0
+
+
+def test_changed_pixels_of_other_shapes_is_none():
     a = np.zeros((4, 5, 4), np.uint8)
-    assert F.changed_box(a, a.copy()) == (0, 1, 0, 1)
-    b = a.copy()
-    b[2, 3, 1] = 7  # one channel of one pixel
-    assert F.changed_box(a, b) == (2, 3, 3, 4)
-    b[0, 0, 3] = 1
-    assert F.changed_box(a, b) == (0, 3, 0, 4)
-    assert F.changed_box(a, np.zeros((5, 4, 4), np.uint8)) is None
+    assert F.changed_pixels(a, np.zeros((5, 4, 4), np.uint8)) is None

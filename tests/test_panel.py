@@ -11,7 +11,6 @@ import base64
 import functools
 import io
 import re
-import zlib
 
 import ipywidgets as W
 import jax
@@ -19,6 +18,7 @@ import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from page_model import page_pixels
 from panel_sweep import assert_sweep_is_clean, closing
 from PIL import Image
 
@@ -77,20 +77,6 @@ def attach_page(panel, monkeypatch) -> list:
     monkeypatch.setattr(view, "send", send)
     view._on_message(view, {"type": "hello", "ratio": 1}, [])
     return frames
-
-
-def page_pixels(frames) -> np.ndarray:
-    """The page's canvas after ``frames``: whole frames, then rectangles."""
-    canvas = None
-    for content, data in frames:
-        raw = zlib.decompress(data)
-        part = np.frombuffer(raw, np.uint8).reshape(content["h"], content["w"], 4)
-        if content["base"] == -1:
-            canvas = part.copy()
-        else:
-            x, y = content["x"], content["y"]
-            canvas[y : y + content["h"], x : x + content["w"]] = part
-    return canvas
 
 
 # --- renders -------------------------------------------------------------------

@@ -2,14 +2,17 @@
 //
 // One view: an element of class "dlcore-figure" holding ONE <canvas>. Frames
 // from the kernel ({type: "frame", seq, width, height, ratio, encoding, x, y,
-// w, h, base} plus one binary buffer, see figure.py) are decoded
-// (DecompressionStream for "deflate", createImageBitmap for "png") and
-// painted with putImageData on that canvas, one after the other in the order
-// they came; the canvas is then marked with dataset.seq = the frame's
-// sequence number. A frame is painted only if its seq is newer than the one
-// on screen; a rectangle (base >= 0) only if frame `base` is on screen, else
-// the page asks for a whole frame. Pointer presses, drags and releases go to
-// the kernel in frame pixels, origin at the bottom-left corner.
+// w, h, base, runs, pixels} plus one binary buffer, see figure.py) are
+// decoded (DecompressionStream for "deflate", createImageBitmap for "png")
+// and painted with putImageData on that canvas, one after the other in the
+// order they came; the canvas is then marked with dataset.seq = the frame's
+// sequence number. The view keeps the pixels on screen (`current`): a whole
+// frame (base -1) replaces them, a change (base >= 0) writes its runs of
+// changed pixels into them and repaints the rectangle x, y, w, h. A frame is
+// painted only if its seq is newer than the one on screen; a change only if
+// frame `base` is on screen, else the page asks for a whole frame. Pointer
+// presses, drags and releases go to the kernel in frame pixels, origin at the
+// bottom-left corner.
 //
 // With no kernel (a notebook's saved widget state) the view shows the "png"
 // snapshot; when the kernel goes away the canvas keeps its last image.
@@ -23,9 +26,9 @@ function bytesOf(buffer) {
   return new Uint8Array(buffer);
 }
 
-// the zlib stream of RGBA rows -> ImageData of width x height
-async function inflate(bytes, width, height) {
-  const pixels = new Uint8ClampedArray(width * height * 4);
+// a zlib stream -> its bytes, which must be exactly `length` long
+async function inflate(bytes, length) {
+  const out = new Uint8ClampedArray(length);
   const stream = new DecompressionStream("deflate");
   const writer = stream.writable.getWriter();
   writer.write(bytes).catch(() => {});
@@ -35,12 +38,34 @@ async function inflate(bytes, width, height) {
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (filled + value.length > pixels.length) throw new Error("frame too long");
-    pixels.set(value, filled);
+    if (filled + value.length > length) throw new Error("frame too long");
+    out.set(value, filled);
     filled += value.length;
   }
-  if (filled !== pixels.length) throw new Error("frame too short");
-  return new ImageData(pixels, width, height);
+  if (filled !== length) throw new Error("frame too short");
+  return out;
+}
+
+// Write a change into `image` (the frame on screen). `payload`: `runs`
+// (skip, copy) pairs of uint32, then `pixels` RGBA pixels; pixel numbers
+// count row by row from the first pixel of row `row`.
+function applyRuns(image, payload, runs, pixels, row) {
+  const target = new Uint32Array(image.data.buffer);
+  const pairs = new Uint32Array(payload.buffer, 0, 2 * runs);
+  const values = new Uint32Array(payload.buffer, 8 * runs, pixels);
+  let at = row * image.width;
+  let next = 0;
+  for (let k = 0; k < 2 * runs; k += 2) {
+    at += pairs[k];
+    const copy = pairs[k + 1];
+    if (at + copy > target.length || next + copy > pixels) {
+      throw new Error("a run outside the frame");
+    }
+    for (let j = 0; j < copy; j++) target[at + j] = values[next + j];
+    at += copy;
+    next += copy;
+  }
+  if (next !== pixels) throw new Error("pixels left over");
 }
 
 // a PNG file -> ImageData (drawn on a scratch canvas, never the visible one)
@@ -74,15 +99,21 @@ function render({ model, el }) {
     }
   }
 
-  // image: the whole frame (width x height), or its rectangle at (x, y)
-  function paint(image, seq, ratio, x = 0, y = 0, width = image.width, height = image.height) {
+  let current = null; // ImageData of the frame on screen
+
+  // a whole frame, or (with a rectangle) the part of `current` that changed
+  function paint(image, seq, ratio, rect = null) {
     if (seq <= shown) return; // a newer frame is already on screen
-    if (canvas.width !== width) canvas.width = width;
-    if (canvas.height !== height) canvas.height = height;
+    if (canvas.width !== image.width) canvas.width = image.width;
+    if (canvas.height !== image.height) canvas.height = image.height;
     const r = ratio > 0 ? ratio : 1;
-    canvas.style.width = `${width / r}px`;
-    canvas.style.height = `${height / r}px`;
-    ctx.putImageData(image, x, y);
+    canvas.style.width = `${image.width / r}px`;
+    canvas.style.height = `${image.height / r}px`;
+    if (rect === null) ctx.putImageData(image, 0, 0);
+    else if (rect.w > 0 && rect.h > 0) {
+      ctx.putImageData(image, 0, 0, rect.x, rect.y, rect.w, rect.h);
+    }
+    current = image;
     shown = seq;
     canvas.dataset.seq = String(seq);
     failures = 0;
@@ -137,7 +168,7 @@ function render({ model, el }) {
     drain();
   }
 
-  // Frames are shown in the order they came (a rectangle needs the frame
+  // Frames are shown in the order they came (a change needs the frame
   // before it); a whole frame further on makes the ones before it moot.
   let queue = [];
   let draining = false;
@@ -166,20 +197,45 @@ function render({ model, el }) {
 
   async function show(msg, bytes) {
     if (msg.seq <= shown) return;
-    const whole = isWhole(msg);
-    if (!whole && (msg.base !== shown || canvas.width !== msg.width)) {
-      askWhole(); // the frame it builds on is not on screen
-      return;
-    }
+    if (isWhole(msg)) await showWhole(msg, bytes);
+    else await showChange(msg, bytes);
+  }
+
+  async function showWhole(msg, bytes) {
     let image;
     try {
       if (msg.encoding === "png") image = await decodePng(bytes);
-      else image = await inflate(bytes, msg.w ?? msg.width, msg.h ?? msg.height);
+      else {
+        const data = await inflate(bytes, 4 * msg.width * msg.height);
+        image = new ImageData(data, msg.width, msg.height);
+      }
     } catch (err) {
       failed(err);
       return;
     }
-    paint(image, msg.seq, msg.ratio, msg.x ?? 0, msg.y ?? 0, msg.width, msg.height);
+    paint(image, msg.seq, msg.ratio);
+  }
+
+  async function showChange(msg, bytes) {
+    const fits = current?.width === msg.width && current?.height === msg.height;
+    if (msg.base !== shown || !fits) {
+      askWhole(); // the frame it changes is not on screen
+      return;
+    }
+    const image = current;
+    try {
+      const payload = await inflate(bytes, 8 * msg.runs + 4 * msg.pixels);
+      if (image !== current || msg.base !== shown) {
+        askWhole(); // another frame was painted meanwhile
+        return;
+      }
+      applyRuns(image, payload, msg.runs, msg.pixels, msg.y);
+    } catch (err) {
+      current = null; // half written: only a whole frame may follow
+      failed(err);
+      return;
+    }
+    paint(image, msg.seq, msg.ratio, msg);
   }
 
   function showSnapshot() {

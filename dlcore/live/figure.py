@@ -11,8 +11,9 @@ Kernel side. :meth:`FigureWidget.render` redraws the figure
 (``canvas.draw()``) or, when only the ``animated`` artists changed, blits
 them: ``restore_region`` of the background cached after the last full draw,
 then ``draw_artist`` for each. Every render gives the figure's pixels a new
-sequence number ``seq``. The frame (``canvas.buffer_rgba()``) is sent whole,
-never as a difference, so a lost frame cannot leave a wrong picture.
+sequence number ``seq``. The first frame a view gets is whole; after it,
+only the pixels that changed (see below), and a view that missed one asks
+for a whole frame again.
 
 Frame protocol (custom messages of the widget's comm, both directions):
 
@@ -22,21 +23,25 @@ Frame protocol (custom messages of the widget's comm, both directions):
   one device pixel) and answers with the current frame. ``e`` is
   ``"deflate"``, or ``"png"`` for a page without ``DecompressionStream``.
 - kernel -> page ``{"type": "frame", "seq", "width", "height", "ratio",
-  "encoding", "x", "y", "w", "h", "base"}`` with ONE binary buffer. The frame
-  is ``width`` x ``height`` pixels; the buffer holds the rectangle of ``w`` x
-  ``h`` pixels whose top-left corner is (``x``, ``y``): for ``"deflate"`` its
-  RGBA rows, top row first, 4 bytes per pixel, in the zlib format (RFC 1950,
-  level 1; ISA-L's deflate when the ``isal`` package is installed); for
-  ``"png"`` a PNG file of the whole frame. ``base`` is -1 for a whole frame;
-  otherwise the rectangle is the part that changed since frame ``base``, and
-  the rest of the frame equals frame ``base`` (a slider move usually changes
-  half of the figure or less, so this halves the bytes to deflate, send and
-  inflate). The page inflates with ``DecompressionStream("deflate")``, paints
-  with ``putImageData`` on its canvas, whose CSS size is ``width / ratio`` by
-  ``height / ratio``, in the order the frames came, and never paints a
-  frame whose ``seq`` is not newer than the one on screen. A rectangle whose
-  ``base`` is not the frame on screen is not painted: the page asks for a
-  whole frame instead.
+  "encoding", "x", "y", "w", "h", "base", "runs", "pixels"}`` with ONE binary
+  buffer. The frame is ``width`` x ``height`` pixels. ``base`` is -1 for a
+  whole frame: for ``"deflate"`` the buffer holds its RGBA rows, top row
+  first, 4 bytes per pixel, in the zlib format (RFC 1950, level 1; ISA-L's
+  deflate when the ``isal`` package is installed); for ``"png"`` a PNG file.
+  Otherwise (``"deflate"`` only) the buffer holds only the pixels that
+  changed since frame ``base`` (:func:`changed_pixels`): inflated, it is
+  ``runs`` pairs of little-endian uint32 ``(skip, copy)`` followed by
+  ``pixels`` RGBA pixels. Number the frame's pixels row by row from the first
+  pixel of row ``y``; each pair skips ``skip`` unchanged pixels, then
+  replaces the next ``copy`` pixels by the next ``copy`` of those RGBA
+  pixels. ``x, y, w, h`` is the smallest rectangle holding every changed
+  pixel (0 x 0 when none did). A slider move changes a few percent of the
+  pixels, so this sends, and the page inflates, a small part of the frame.
+  The page paints with ``putImageData`` on its canvas, whose CSS size is
+  ``width / ratio`` by ``height / ratio``, in the order the frames came, and
+  never paints a frame whose ``seq`` is not newer than the one on screen. A
+  change whose ``base`` is not the frame on screen is not painted: the page
+  asks for a whole frame instead.
 - page -> kernel ``{"type": "refresh"}``: a frame failed to decode or did not
   apply; the kernel sends the current frame again, whole.
 - page -> kernel ``{"type": "pointer", "kind", "x", "y", "width", "height",
@@ -87,7 +92,7 @@ __all__ = [
     "DEFLATE",
     "SNAPSHOT_DELAY",
     "FigureWidget",
-    "changed_box",
+    "changed_pixels",
     "figure",
     "png_bytes",
 ]
@@ -148,20 +153,41 @@ def _png_chunk(tag: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
 
 
-def changed_box(old: np.ndarray, new: np.ndarray):
-    """``(y0, y1, x0, x1)``: the smallest rectangle holding every pixel where
-    two (h, w, 4) uint8 frames differ (1 x 1 at the corner when none does);
-    None when their shapes differ."""
+def changed_pixels(old: np.ndarray, new: np.ndarray):
+    """Where two frames differ: ``(box, runs, pixels)``, or None when their
+    shapes differ.
+
+    ``old`` and ``new`` are (h, w, 4) uint8 RGBA frames. ``box`` is
+    ``(y0, y1, x0, x1)``, the smallest rectangle holding every pixel that
+    differs in any channel ((0, 0, 0, 0) when none does). Number the pixels
+    row by row from pixel (y0, 0): ``runs`` is a uint32 array
+    ``[skip_0, copy_0, skip_1, copy_1, ...]``, each pair skipping ``skip``
+    equal pixels and then covering ``copy`` changed ones, and ``pixels``
+    (n, 4) uint8 holds the new values of the changed pixels in that order.
+    Writing them into ``old`` this way gives ``new``.
+    """
     if old.shape != new.shape:
         return None
     h, w, _ = new.shape
     diff = old.view(np.uint32).reshape(h, w) != new.view(np.uint32).reshape(h, w)
     rows = np.flatnonzero(diff.any(axis=1))
     if rows.size == 0:
-        return 0, 1, 0, 1
+        return (0, 0, 0, 0), np.zeros(0, np.uint32), np.zeros((0, 4), np.uint8)
     y0, y1 = int(rows[0]), int(rows[-1]) + 1
     cols = np.flatnonzero(diff[y0:y1].any(axis=0))
-    return y0, y1, int(cols[0]), int(cols[-1]) + 1
+    changed = diff[y0:y1].ravel()
+    # a run starts where `changed` turns True and ends where it turns False
+    edges = np.flatnonzero(changed[1:] != changed[:-1]) + 1
+    if changed[0]:
+        edges = np.concatenate(([0], edges))
+    if changed[-1]:
+        edges = np.concatenate((edges, [changed.size]))
+    starts, ends = edges[0::2], edges[1::2]
+    runs = np.empty(2 * starts.size, np.uint32)
+    runs[0::2] = starts - np.concatenate(([0], ends[:-1]))  # equal pixels before
+    runs[1::2] = ends - starts
+    pixels = new[y0:y1].reshape(-1, 4)[changed]
+    return (y0, y1, int(cols[0]), int(cols[-1]) + 1), runs, pixels
 
 
 def _finite(x, default: float = 1.0) -> float:
@@ -292,7 +318,7 @@ class FigureWidget(anywidget.AnyWidget):
         """The current frame as (message content, buffer), see the module.
 
         ``since``: ``(seq, pixels)`` of a frame the page shows; the message
-        then carries only the rectangle that changed since (deflate only).
+        then carries only the pixels that changed since (deflate only).
 
         Raises:
             ValueError: ``encoding`` is not "deflate" or "png".
@@ -304,14 +330,9 @@ class FigureWidget(anywidget.AnyWidget):
 
     def _message(self, pixels, encoding, since) -> tuple[dict, bytes]:
         h, w, _ = pixels.shape
-        box = None
+        delta = None
         if encoding == "deflate" and since is not None:
-            box = changed_box(since[1], pixels)
-        y0, y1, x0, x1 = box or (0, h, 0, w)
-        if encoding == "deflate":
-            data = DEFLATE(np.ascontiguousarray(pixels[y0:y1, x0:x1]).tobytes(), 1)
-        else:
-            data = png_bytes(pixels)
+            delta = changed_pixels(since[1], pixels)
         content = {
             "type": "frame",
             "seq": self.seq,
@@ -319,18 +340,29 @@ class FigureWidget(anywidget.AnyWidget):
             "height": h,
             "ratio": self.pixel_ratio,
             "encoding": encoding,
-            "x": int(x0),
-            "y": int(y0),
-            "w": int(x1 - x0),
-            "h": int(y1 - y0),
-            "base": -1 if box is None else int(since[0]),
         }
-        return content, data
+        if delta is None:  # the whole frame
+            content.update(x=0, y=0, w=w, h=h, base=-1, runs=0, pixels=w * h)
+            if encoding == "png":
+                return content, png_bytes(pixels)
+            return content, DEFLATE(pixels.tobytes(), 1)
+        (y0, y1, x0, x1), runs, changed = delta
+        content.update(
+            x=x0,
+            y=y0,
+            w=x1 - x0,
+            h=y1 - y0,
+            base=int(since[0]),
+            runs=runs.size // 2,
+            pixels=len(changed),
+        )
+        payload = runs.astype("<u4").tobytes() + changed.tobytes()
+        return content, DEFLATE(payload, 1)
 
     def send_frame(self, force: bool = False, whole: bool = False) -> None:
         """Send the current frame to the page (once a view exists, or
-        ``force``): the part that changed since the last frame sent, or the
-        ``whole`` frame."""
+        ``force``): the pixels that changed since the last frame sent, or
+        the ``whole`` frame."""
         if not (self._views or force) or self.comm is None:
             return
         pixels = self.frame()
