@@ -15,10 +15,15 @@ interleaved, in ms:
 
 so a blit frame costs blit + encode and a full frame full + encode. The same
 again at devicePixelRatio 2 (``set_pixel_ratio(2)``: dpi × 2, four times the
-pixels), side by side. ``move`` steps the panel's first slider ``--moves``
-times through ``Panel``'s own path (compute, draw, render, readout; no page,
-so no send) and gives the p50 of ``Panel.timings`` (compute; draw = update +
-repaint + encode) and the share of moves that were blits.
+pixels), side by side.
+
+A second table steps the panel's first slider ``--moves`` times through
+``Panel``'s own path (compute, draw, render, readout; no page, so nothing is
+sent), at ratio 1 and 2: the p50 of ``Panel.timings`` (compute; draw =
+update + repaint), the share of steps that were blits, and what a page would
+get for each step, ``encode("deflate", since=the frame before)``: the share
+of pixels that changed, the share the rectangle around them covers, the time
+to find, copy and deflate them, and the deflated size.
 
     python benchmarks/bench_render.py              # every panel, ~3 min
     python benchmarks/bench_render.py ewa optim    # panels whose name matches
@@ -113,38 +118,78 @@ def first_slider(panel):
     return None
 
 
+def step(w, d: int) -> int:
+    """Move slider ``w`` one step in direction ``d`` (turning at the ends,
+    like arrow keys); returns the direction taken."""
+    if isinstance(w, W.FloatLogSlider):
+        x = np.log(w.value) / np.log(w.base) + d * w.step
+        if not w.min <= x <= w.max:
+            d = -d
+            x += 2 * d * w.step
+        w.value = float(w.base**x)
+    else:
+        v = w.value + d * w.step
+        if not w.min - 1e-12 <= v <= w.max + 1e-12:
+            d = -d
+            v = w.value + d * w.step
+        w.value = type(w.value)(v)
+    return d
+
+
 def moves(panel, n: int) -> dict | None:
-    """Step the first slider ``n`` times (turning at the ends), like arrow keys."""
+    """Step the first slider ``n`` times through ``Panel``'s own path; after
+    each step, the change a page would get (``encode`` since the frame
+    before) is encoded and measured."""
     w = first_slider(panel)
     if w is None or n <= 0:
         return None
+    fw = panel.figure_widget
     start, renders, blits = w.value, panel.renders, panel.blits
-    mark = len(panel.timings)
-    d = 1
+    mark, d, sent = len(panel.timings), 1, []
+    before = (fw.seq, fw.frame())
     for _ in range(n):
-        if isinstance(w, W.FloatLogSlider):
-            x = np.log(w.value) / np.log(w.base) + d * w.step
-            if not w.min <= x <= w.max:
-                d = -d
-                x += 2 * d * w.step
-            w.value = float(w.base**x)
-        else:
-            v = w.value + d * w.step
-            if not w.min - 1e-12 <= v <= w.max + 1e-12:
-                d = -d
-                v = w.value + d * w.step
-            w.value = type(w.value)(v)
+        d = step(w, d)
+        t = time.perf_counter()
+        content, data = fw.encode("deflate", since=before)
+        ms = 1e3 * (time.perf_counter() - t)
+        area = content["width"] * content["height"]
+        box = content["w"] * content["h"] / area
+        sent.append((content["pixels"] / area, box, ms, len(data)))
+        before = (fw.seq, fw.frame())
     t = np.array(list(panel.timings)[mark:], float)
     done, blitted = panel.renders - renders, panel.blits - blits
     w.value = start
     if not len(t):
         return None
+    changed, box, enc, size = np.median(np.array(sent), axis=0)
     return {
         "label": w.description,
         "compute": float(np.median(t[:, 0])),
         "draw": float(np.median(t[:, 1])),
         "blits": blitted / done if done else float("nan"),
+        "changed": changed,
+        "box": box,
+        "encode": enc,
+        "kb": size / 1024,
     }
+
+
+def frame_cells(r: dict) -> str:
+    be = None if r["blit"] is None else r["blit"] + r["encode"]
+    return (
+        f"{r['shape']:>14} {fmt(r['blit'], '5.1f')} {r['full']:5.1f} "
+        f"{r['encode']:5.1f} {fmt(be, '5.1f')} "
+        f"{r['full'] + r['encode']:5.1f} {r['kb']:4.0f}"
+    )
+
+
+def step_cells(m: dict | None) -> str:
+    if m is None:
+        return f"{'—':>41}"
+    return (
+        f"    {m['compute']:5.1f} {m['draw']:5.1f} {m['blits']:5.0%} "
+        f"{m['changed']:5.1%} {m['box']:5.0%} {m['encode']:5.1f} {m['kb']:5.1f}"
+    )
 
 
 def main(argv=None) -> int:
@@ -164,10 +209,18 @@ def main(argv=None) -> int:
     cols = (
         f"{'r=1: size':>14} {'blit':>5} {'full':>5} {'enc':>5} {'b+e':>5} "
         f"{'f+e':>5} {'KB':>4} | {'r=2: size':>14} {'blit':>5} {'full':>5} "
-        f"{'enc':>5} {'b+e':>5} {'f+e':>5} {'KB':>4} | {'move: slider':>14} "
-        f"{'comp':>5} {'draw':>5} {'blit%':>5}"
+        f"{'enc':>5} {'b+e':>5} {'f+e':>5} {'KB':>4}"
+    )
+    move_cols = " | ".join(
+        f"r={r}: {'comp':>5} {'draw':>5} {'blit':>5} {'chg':>5} {'box':>5} "
+        f"{'enc':>5} {'KB':>5}"
+        for r in (1, 2)
     )
     lines = [f"{'panel':27} {cols}", "-" * (28 + len(cols))]
+    steps = [
+        f"{'panel':27} {'slider':>14} {move_cols}",
+        "-" * (43 + len(move_cols)),
+    ]
     print("\n".join(lines), flush=True)
     for nb, mod, factory in PANELS:
         if args.match and not any(m in factory for m in args.match):
@@ -175,43 +228,45 @@ def main(argv=None) -> int:
         module = importlib.import_module(f"dlcore.live.panels.{mod}")
         panel = getattr(module, factory)()
         fw = panel.figure_widget
-        mv = moves(panel, args.moves)
-        res = [frames(fw, args.repeats)]
-        fw.set_pixel_ratio(2.0)
-        res.append(frames(fw, args.repeats))
+        res, mv = [], []
+        for ratio in (1.0, 2.0):
+            fw.set_pixel_ratio(ratio)
+            mv.append(moves(panel, args.moves))
+            res.append(frames(fw, args.repeats))
         fw.set_pixel_ratio(1.0)
-        parts = []
-        for r in res:
-            be = None if r["blit"] is None else r["blit"] + r["encode"]
-            parts.append(
-                f"{r['shape']:>14} {fmt(r['blit'], '5.1f')} {r['full']:5.1f} "
-                f"{r['encode']:5.1f} {fmt(be, '5.1f')} "
-                f"{r['full'] + r['encode']:5.1f} {r['kb']:4.0f}"
-            )
-        if mv:
-            parts.append(
-                f"{mv['label'][:14]:>14} {mv['compute']:5.1f} {mv['draw']:5.1f} "
-                f"{mv['blits']:5.0%}"
-            )
-        else:
-            parts.append(f"{'no slider':>14}")
-        line = f"{(nb + ' ' + factory)[:27]:27} " + " | ".join(parts)
+        name = f"{(nb + ' ' + factory)[:27]:27}"
+        line = f"{name} " + " | ".join(frame_cells(r) for r in res)
         lines.append(line)
         print(line, flush=True)
+        if mv[0]:
+            cells = " | ".join(step_cells(m) for m in mv)
+            steps.append(f"{name} {mv[0]['label'][:14]:>14} {cells}")
         panel.close()
+    first = len(lines)
     lines += [
         "",
-        "  size: frame in pixels; blit / full: drawing only; enc: copy + deflate;",
-        "  b+e / f+e: a blit frame / a full frame (draw + encode); KB: deflated;",
-        "  blit — : the panel has no animated artists (every frame is full);",
-        "  move: p50 of Panel.timings over the first slider's steps (comp:",
-        "  compute; draw: update + repaint + encode), blit%: moves that blitted",
+        "  size: frame in pixels; blit / full: drawing only; enc: copy + deflate",
+        "  of the whole frame; b+e / f+e: a blit frame / a full frame (draw +",
+        "  encode); KB: the whole frame deflated; blit — : the panel has no",
+        "  animated artists (every frame is full)",
+        "",
+        f"One step of the first slider through Panel (p50 of {args.moves} steps)",
+        "",
+        *steps,
+        "",
+        "  comp / draw: Panel.timings (compute; update + repaint); blit: share",
+        "  of the steps that blitted; then what a page would get for the step,",
+        "  encode(since=the frame before): chg = changed pixels and box = the",
+        "  rectangle around them, as shares of the frame; enc: finding them,",
+        "  copying and deflating (ms); KB: deflated. A page gets only the",
+        "  changed pixels (dlcore/live/figure.py); box is what sending the",
+        "  rectangle would take.",
         "",
         f"  load average at end: {benchlib.loadavg()}",
         f"  wall time: {time.monotonic() - t_start:.0f} s",
     ]
     benchlib.write_results("bench_render.txt", "\n".join(lines[:0] + head + lines))
-    print("\n".join(lines[-3:]))
+    print("\n".join(lines[first:]))
     print(
         f"\nwritten to {(benchlib.RESULTS_DIR / 'bench_render.txt').relative_to(ROOT)}"
     )
