@@ -34,6 +34,7 @@ Output: benchmarks/results/bench_render.txt (and printed).
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import sys
 import time
@@ -149,9 +150,7 @@ def moves(panel, n: int) -> dict | None:
     before = (fw.seq, fw.frame())
     for _ in range(n):
         d = step(w, d)
-        t = time.perf_counter()
-        content, data = fw.encode("deflate", since=before)
-        ms = 1e3 * (time.perf_counter() - t)
+        ms, (content, data) = _ms(functools.partial(fw.encode, "deflate", since=before))
         area = content["width"] * content["height"]
         box = content["w"] * content["h"] / area
         sent.append((content["pixels"] / area, box, ms, len(data)))
